@@ -1,0 +1,76 @@
+"""Haat (हाट): a marketplace for self-help groups, ODOP units and artisan clusters."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from marketplace import i18n
+from marketplace.config import PROJECT_ROOT, load_config
+from marketplace.core import sqlite  # noqa: F401  (pragmas for every SQLite connection)
+from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path), config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import marketplace.models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    from marketplace.accounts.services import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.dashboards.views import bp as dashboards_bp
+    from marketplace.media.views import bp as media_bp
+    from marketplace.search.views import bp as search_bp
+    from marketplace.sellers.views import bp as sellers_bp
+
+    for bp in (accounts_bp, catalog_bp, dashboards_bp, media_bp, search_bp, sellers_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, lambda e: (render_template("errors/error.html", code=400, error=e), 400))
+
+
+def register_commands(app: Flask) -> None:
+    from marketplace.demo.cli import demo_cli
+    from marketplace.geo.cli import geo_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(geo_cli)

@@ -1,0 +1,111 @@
+"""Sign-up, login and passwords. Services raise AccountError with a message already in the user's language."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import OfficialLevel, Role, User
+from marketplace.core.types import utcnow
+from marketplace.extensions import db
+
+MIN_PASSWORD = 8
+_MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def normalise_mobile(text: str) -> str:
+    """An Indian mobile number in any usual spelling -> E.164 (+91XXXXXXXXXX). Raises AccountError."""
+    digits = re.sub(r"[\s\-()]", "", text or "")
+    match = _MOBILE.match(digits)
+    if not match:
+        raise AccountError(_l("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9."))
+    return "+91" + match.group(1)
+
+
+def parse_login(text: str) -> tuple[str, str]:
+    """('email', 'a@b.in') or ('mobile', '+91...'). Raises AccountError."""
+    text = (text or "").strip()
+    if "@" in text:
+        if len(text) > 254 or not _EMAIL.match(text):
+            raise AccountError(_l("Enter a valid e-mail address."))
+        return "email", text.lower()
+    return "mobile", normalise_mobile(text)
+
+
+def find_user(login: str) -> User | None:
+    try:
+        kind, value = parse_login(login)
+    except AccountError:
+        return None
+    column = User.email if kind == "email" else User.mobile
+    return db.session.scalar(select(User).where(column == value))
+
+
+def create_user(name: str, login: str, password: str, role: str = Role.CUSTOMER, *, locale: str | None = None,
+                official_level: str | None = None, scope_id: int | None = None, commit: bool = True) -> User:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise AccountError(_l("Enter a name of at most 120 characters."))
+    check_password_strength(password)
+    kind, value = parse_login(login)
+    column = User.email if kind == "email" else User.mobile
+    if db.session.scalar(select(User.id).where(column == value)) is not None:
+        raise AccountError(_l("An account with this mobile number or e-mail already exists. Please log in."))
+    user = User(name=name, role=role, locale=locale, **{kind: value})
+    user.set_password(password)
+    if role == Role.OFFICIAL:
+        _set_official_scope(user, official_level, scope_id)
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent sign-up with the same number
+        db.session.rollback()
+        raise AccountError(_l("An account with this mobile number or e-mail already exists. Please log in.")) from exc
+    if commit:
+        db.session.commit()
+    return user
+
+
+def _set_official_scope(user: User, level: str | None, scope_id: int | None) -> None:
+    if level not in tuple(OfficialLevel) or scope_id is None:
+        raise AccountError(_l("An official needs a block, district or state scope."))
+    user.official_level = level
+    setattr(user, f"scope_{level}_id", scope_id)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(_l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD))
+    if len(password) > 200:
+        raise AccountError(_l("That password is too long."))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    user = find_user(login)
+    if user is None or not user.is_active or not user.check_password(password or ""):
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current or ""):
+        raise AccountError(_l("Your current password is not right."))
+    check_password_strength(new)
+    user.set_password(new)
+    db.session.commit()
+
+
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

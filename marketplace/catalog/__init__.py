@@ -1,0 +1,1 @@
+"""Catalogue: categories, products, variants, photos, moderation, the storefront."""

@@ -1,0 +1,62 @@
+"""Configuration from environment variables, with safe defaults for a laptop."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A secret key generated once and kept in instance/, so sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(url: str) -> str:
+    # Heroku-style URLs say postgres://; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = overrides or {}
+    cfg = {
+        "SQLALCHEMY_DATABASE_URI": _database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'haat.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MEDIA_ROOT": env.get("MEDIA_ROOT") or str(instance_path / "media"),
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance_path / "search-index"),
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
+        "REDIS_URL": env.get("REDIS_URL"),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
+        "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
+        "SMTP_URL": env.get("SMTP_URL"),
+        "BABEL_DEFAULT_LOCALE": "hi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "marketplace" / "translations"),
+        "LANGUAGES": ("hi", "en"),
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_UPLOAD_BYTES": 15 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE") == "1",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
+    }
+    cfg.update(overrides)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = env.get("SECRET_KEY") or _instance_secret(instance_path)
+    return cfg

@@ -1,0 +1,1 @@
+"""Landing pages per role, and officials' dashboards."""

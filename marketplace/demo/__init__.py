@@ -1,0 +1,1 @@
+"""Realistic demo data in Hindi and English (`flask demo load`, idempotent)."""

@@ -1,0 +1,1 @@
+"""Geography: state → district → block → village, loaded from data/geography.csv."""

@@ -1,0 +1,62 @@
+"""Language choice: ?lang= on any URL, then the user's saved preference, then a cookie, then Accept-Language."""
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from marketplace.core.formatting import format_inr, to_ist
+from marketplace.extensions import babel, db
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        g.lang_switched_to = asked
+        return asked
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _remember_switch(response):
+    lang = g.get("lang_switched_to")
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+    return response
+
+
+def _ist(moment, fmt="medium"):
+    return format_datetime(to_ist(moment), fmt) if moment else ""
+
+
+def localized(obj, field: str) -> str:
+    """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback."""
+    first, second = ("hi", "en") if str(get_locale()) == "hi" else ("en", "hi")
+    return getattr(obj, f"{field}_{first}", None) or getattr(obj, f"{field}_{second}", None) or ""
+
+
+def query_with(**changes) -> str:
+    """The current query string with some arguments replaced (for the language switch and pagination)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        args[key] = [str(value)]
+    return urlencode(args, doseq=True)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Kolkata")
+    app.after_request(_remember_switch)
+    app.jinja_env.filters["inr"] = format_inr
+    app.jinja_env.filters["ist"] = _ist
+    app.jinja_env.globals.update(localized=localized, query_with=query_with, get_locale=get_locale)

@@ -1,0 +1,1 @@
+"""Search: an Indic-aware Whoosh index (default) or PostgreSQL full text, behind one interface."""

@@ -1,0 +1,1 @@
+"""Seller organisations (SHGs, ODOP units, clusters): members, bank account, verification."""

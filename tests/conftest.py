@@ -1,0 +1,84 @@
+"""Test fixtures. The suite runs on SQLite, and again on PostgreSQL when HAAT_TEST_DATABASE=postgres
+(the Makefile does this when TEST_DATABASE_URL is set)."""
+
+import os
+import re
+
+import pytest
+
+from marketplace import create_app
+from marketplace.extensions import db, limiter
+
+from . import factories
+
+
+def _database_url(tmp_path_factory) -> str:
+    if os.environ.get("HAAT_TEST_DATABASE") == "postgres":
+        return os.environ["TEST_DATABASE_URL"]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "SEARCH_INDEX_DIR": str(tmp / "search-index"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SERVER_NAME": "haat.test",
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts with empty tables (committed data from threads included)."""
+    limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def geo(ctx):
+    """The geography from data/geography.csv; returns a lookup of blocks by English name."""
+    return factories.load_geo()
+
+
+def csrf_token(client) -> str:
+    """Every page carries the session's CSRF token in a meta tag."""
+    html = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(client, login_name: str, password: str = factories.PASSWORD):
+    return client.post("/login", data={"login": login_name, "password": password, "csrf_token": csrf_token(client)})
+
+
+def post(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)
