@@ -2,6 +2,7 @@
 
 from marketplace.accounts import models as accounts  # noqa: F401
 from marketplace.catalog import models as catalog  # noqa: F401
+from marketplace.core import outbox  # noqa: F401
 from marketplace.geo import models as geo  # noqa: F401
 from marketplace.media import models as media  # noqa: F401
 from marketplace.sellers import models as sellers  # noqa: F401

@@ -71,7 +71,7 @@ def test_wrong_csrf_token_is_400_and_nothing_saved(client, ctx):
 
 
 def test_login_with_email_or_any_spelling_of_mobile(client, ctx):
-    u = factories.user(login="9123456780")
+    factories.user(login="9123456780")
     assert login(client, "+91 91234 56780").status_code == 302
     client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert login(client, "09123456780", "wrong password").status_code == 401
@@ -100,7 +100,8 @@ def test_login_attempts_are_rate_limited(app, client, ctx):
 def test_password_change(client, ctx):
     factories.user(login="9123456780")
     login(client, "9123456780")
-    r = post(client, "/account/password", {"current": "nope-nope", "new": "new-password-1", "confirm": "new-password-1"})
+    r = post(client, "/account/password",
+             {"current": "nope-nope", "new": "new-password-1", "confirm": "new-password-1"})
     assert r.status_code == 422
     r = post(client, "/account/password", {"current": factories.PASSWORD, "new": "new-password-1",
                                            "confirm": "new-password-1"})
