@@ -31,7 +31,7 @@ def register_extensions(app: Flask) -> None:
     import marketplace.models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
