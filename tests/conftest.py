@@ -1,15 +1,26 @@
 """Test fixtures. The suite runs on SQLite, and again on PostgreSQL when HAAT_TEST_DATABASE=postgres
 (the Makefile does this when TEST_DATABASE_URL is set)."""
 
+import contextvars
 import os
 import re
 
 import pytest
+from flask.testing import FlaskClient
 
 from marketplace import create_app
 from marketplace.extensions import db, limiter
 
 from . import factories
+
+
+class IsolatedClient(FlaskClient):
+    """Runs every request in a fresh context, as a real server would. Without this, a request made while a
+    test holds an app context (`ctx` fixture) reuses that context's `g`, so the logged-in user and the
+    chosen language would leak from one request into the next."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -30,6 +41,7 @@ def app(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SERVER_NAME": "haat.test",
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()
