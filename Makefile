@@ -29,7 +29,11 @@ run: install translations
 lint: install
 	$(BIN)/ruff check .
 
-test: install translations lint
+# The browser test drives Debian's chromium through playwright (never `playwright install`); needs root once.
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install translations lint /usr/bin/chromium
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on PostgreSQL =="; HAAT_TEST_DATABASE=postgres $(BIN)/pytest; fi

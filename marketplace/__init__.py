@@ -48,6 +48,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.catalog.seller_views import bp as catalog_seller_bp
+    from marketplace.catalog.seller_views import moderation_bp as catalog_moderation_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.dashboards.views import bp as dashboards_bp
     from marketplace.media.views import bp as media_bp
@@ -55,6 +57,30 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.sellers.views import bp as sellers_bp
 
     for bp in (accounts_bp, catalog_bp, dashboards_bp, media_bp, search_bp, sellers_bp):
+        app.register_blueprint(bp)
+    for bp in (catalog_seller_bp, catalog_moderation_bp):
+        app.register_blueprint(bp)
+    register_commerce_blueprints(app)
+    register_fulfilment_blueprints(app)
+
+
+def register_fulfilment_blueprints(app: Flask) -> None:
+    from marketplace.fulfilment.views import bp as fulfilment_bp
+    from marketplace.invoices.views import bp as invoices_bp
+    from marketplace.settlements.views import bp as settlements_bp
+
+    for bp in (fulfilment_bp, invoices_bp, settlements_bp):
+        app.register_blueprint(bp)
+
+
+def register_commerce_blueprints(app: Flask) -> None:
+    from marketplace.cart.views import bp as cart_bp
+    from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.orders.seller_views import bp as seller_orders_bp
+    from marketplace.orders.views import bp as orders_bp
+    from marketplace.payments.views import bp as payments_bp
+
+    for bp in (cart_bp, notifications_bp, orders_bp, payments_bp, seller_orders_bp):
         app.register_blueprint(bp)
 
 
@@ -69,8 +95,24 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from marketplace.catalog.cli import catalog_cli
     from marketplace.demo.cli import demo_cli
     from marketplace.geo.cli import geo_cli
+    from marketplace.search.cli import search_cli
 
+    app.cli.add_command(catalog_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(search_cli)
+
+    from marketplace.notifications.cli import notifications_cli
+    from marketplace.orders.cli import orders_cli
+
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(orders_cli)
+
+    from marketplace.fulfilment.cli import fulfilment_cli
+    from marketplace.settlements.cli import settlements_cli
+
+    app.cli.add_command(fulfilment_cli)
+    app.cli.add_command(settlements_cli)

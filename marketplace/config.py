@@ -39,6 +39,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),

@@ -39,6 +39,7 @@ def app(tmp_path_factory):
         "MEDIA_ROOT": str(tmp / "media"),
         "SEARCH_INDEX_DIR": str(tmp / "search-index"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs ~0.1 s a hash; test_accounts checks scrypt
         "SERVER_NAME": "haat.test",
     })
     app.test_client_class = IsolatedClient

@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
@@ -110,6 +113,14 @@ def test_password_change(client, ctx):
     assert login(client, "9123456780", "new-password-1").status_code == 302
 
 
-def test_passwords_are_hashed(ctx):
-    u = factories.user()
-    assert factories.PASSWORD not in u.password_hash and u.check_password(factories.PASSWORD)
+def test_passwords_are_hashed_with_scrypt_by_default(ctx):
+    from marketplace.config import load_config
+
+    assert load_config(Path("/nonexistent"), {"SECRET_KEY": "x"})["PASSWORD_HASH_METHOD"] == "scrypt"
+    current_app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    try:
+        u = factories.user()
+    finally:
+        current_app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    assert u.password_hash.startswith("scrypt:") and factories.PASSWORD not in u.password_hash
+    assert u.check_password(factories.PASSWORD) and not u.check_password("wrong password")

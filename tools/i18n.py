@@ -1,6 +1,6 @@
 """Keep the catalogues complete: `python tools/i18n.py` extracts every string, updates `hi` and `en`,
-fills `en` with the English source text, folds in Hindi from marketplace/translations/hi-src/*.po
-(fragments written while several people add strings at once), and lists what is still untranslated."""
+fills `en` with the English source text, and lists what is still untranslated in Hindi: write those
+msgstr entries in marketplace/translations/hi/LC_MESSAGES/messages.po, then `pybabel compile`."""
 
 import subprocess
 import sys
@@ -36,11 +36,6 @@ def main() -> int:
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "--no-location", "--sort-output",
              "marketplace", "templates")
     _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
-    fragments = {}
-    for frag in sorted((TRANSLATIONS / "hi-src").glob("*.po")):
-        for msg in _read(frag):
-            if msg.id and msg.string:
-                fragments[msg.id] = msg.string
     missing = []
     for lang in ("en", "hi"):
         path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
@@ -49,10 +44,8 @@ def main() -> int:
             if not msg.id:
                 continue
             msg.flags.discard("fuzzy")
-            if lang == "en" and not msg.string:
+            if lang == "en" and _empty(msg):  # plural entries too: their msgstr is a tuple of empty strings
                 msg.string = msg.id
-            elif lang == "hi" and msg.id in fragments and _empty(msg):
-                msg.string = fragments[msg.id]
             empty = _empty(msg)
             if empty:
                 missing.append((lang, msg.id))

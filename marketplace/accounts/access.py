@@ -69,6 +69,20 @@ def can_manage_seller(user, seller_id: int) -> bool:
     return user.role == Role.ADMIN or seller_member_role(user, seller_id) is not None
 
 
+def operates_house(user, house_id: int) -> bool:
+    """Admins, and operators who work at this packaging house."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.OPERATOR:
+        return False
+    from marketplace.fulfilment.models import HouseOperator  # fulfilment depends on accounts, not the other way
+
+    stmt = select(HouseOperator.id).where(HouseOperator.house_id == house_id, HouseOperator.user_id == user.id)
+    return db.session.scalar(stmt) is not None
+
+
 def require_seller_access(seller_id: int) -> None:
     """403 unless the current user may manage this seller organisation."""
     if not current_user.is_authenticated:

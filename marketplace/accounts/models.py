@@ -1,6 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,7 +46,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     scope_block_id: Mapped[int | None] = mapped_column(ForeignKey("blocks.id"))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # scrypt by default; the test suite configures a cheap method (hashing itself is tested on its own).
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

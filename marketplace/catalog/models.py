@@ -4,6 +4,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.core.states import StateMachine
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
@@ -46,6 +47,11 @@ class Product(TimestampMixin, db.Model):
         CheckConstraint("mrp_paise IS NULL OR mrp_paise >= price_paise", name="mrp_not_below_price"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("title_hi IS NOT NULL OR title_en IS NOT NULL", name="has_title"),
+        CheckConstraint("pack_size >= 1", name="pack_size_positive"),
+        CheckConstraint("min_order_qty >= 1", name="min_order_qty_positive"),
+        CheckConstraint("gst_rate_bp IN (0, 500, 1200, 1800, 2800)", name="gst_rate_known"),
+        CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 1", name="lead_time_positive"),
+        CheckConstraint("weight_grams IS NULL OR weight_grams >= 1", name="weight_positive"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
@@ -125,3 +131,5 @@ class ProductEvent(db.Model):
     to_state: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

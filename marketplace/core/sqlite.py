@@ -10,5 +10,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL never corrupts; a power cut may lose the last commits
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.core.states import StateMachine
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
@@ -76,7 +77,13 @@ class Member(TimestampMixin, db.Model):
     """A person in the group. `user_id` is set once the person has an account (invited by mobile number)."""
 
     __tablename__ = "seller_members"
-    __table_args__ = (UniqueConstraint("seller_id", "mobile"),)
+    __table_args__ = (
+        UniqueConstraint("seller_id", "mobile"),
+        # Exactly one president per group, held by the database too (two secretaries may act at once).
+        Index("uq_seller_members_one_president", "seller_id", unique=True,
+              sqlite_where=text("role = 'president' AND active"),
+              postgresql_where=text("role = 'president' AND active")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -116,3 +123,5 @@ class VerificationEvent(db.Model):
     to_state: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

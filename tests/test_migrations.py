@@ -12,6 +12,21 @@ from sqlalchemy.engine import make_url
 from marketplace import create_app
 from marketplace.extensions import db
 
+# PostgreSQL-only search objects made by raw DDL (generated tsvector column, GIN / trigram indexes): the
+# models cannot declare them portably, so the comparison leaves them out.
+POSTGRES_ONLY = {"tsv", "ix_search_documents_tsv", "ix_search_terms_trgm", "ix_search_terms_key"}
+
+
+def _name(diff) -> str | None:
+    """The column or index a difference is about (Alembic gives tuples, or lists of them for type changes)."""
+    if isinstance(diff, list):
+        diff = diff[0]
+    for item in diff[1:]:
+        name = getattr(item, "name", None)
+        if name:
+            return name
+    return None
+
 
 @pytest.fixture
 def empty_database_url(tmp_path):
@@ -37,7 +52,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrade_empties(empty_datab
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
+            differences = [d for d in compare_metadata(context, db.metadata) if _name(d) not in POSTGRES_ONLY]
+            assert differences == []
         flask_migrate.downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()

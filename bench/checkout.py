@@ -1,0 +1,219 @@
+"""Checkout throughput: 16 buyers at once on 10 hot products, SQLite and PostgreSQL side by side, with the
+oversell count (which must be 0). Payment is left out: the orders are cash on delivery.
+
+    .venv/bin/python bench/checkout.py [--seconds 10] [--buyers 16] [--stock 400] [--database-url URL]
+
+Each buyer loops: put 1 to 3 of the hot products (1 to 3 units each) in the cart, check out through
+orders.services.place_order (the same code as the checkout page: quote, stock reservation, order, parts,
+lines, payment record, messages, one commit). The run ends after --seconds or when everything is sold.
+PostgreSQL runs when --database-url (or TEST_DATABASE_URL) names an empty database: its tables are dropped
+and made again. Afterwards every product's stock is checked against what the orders say was sold.
+"""
+
+import argparse
+import contextlib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402  (after the path is set)
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from marketplace import create_app  # noqa: E402
+from marketplace.accounts.models import User  # noqa: E402
+from marketplace.cart import services as cart  # noqa: E402
+from marketplace.catalog.models import Category, Product  # noqa: E402
+from marketplace.catalog.stock import stock_of  # noqa: E402
+from marketplace.core.types import utcnow  # noqa: E402
+from marketplace.extensions import db  # noqa: E402
+from marketplace.geo.models import Block  # noqa: E402
+from marketplace.geo.services import load_geography  # noqa: E402
+from marketplace.orders import services as orders  # noqa: E402
+from marketplace.orders.errors import StockProblem  # noqa: E402
+from marketplace.orders.models import OrderLine  # noqa: E402
+from marketplace.sellers.models import Seller, Verification  # noqa: E402
+
+ADDRESS = {"name": "Bench Buyer", "mobile": "9811000001", "line1": "B-12, Lajpat Nagar II", "district": "South Delhi",
+           "state_code": "DL", "pin_code": "110024"}
+
+
+@dataclass
+class Result:
+    seconds: float = 0.0
+    placed: int = 0
+    sold_out: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    units_sold: int = 0
+    stock_total: int = 0
+    oversold: int = 0
+    mismatched: int = 0
+    lock = threading.Lock()
+
+
+def _seed(app, hot: int, stock: int, buyers: int) -> tuple[list[int], list[tuple[int, int]]]:
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_geography()
+        block = db.session.scalar(select(Block).order_by(Block.id))
+        category = Category(slug="bench", name_en="Bench", name_hi="बेंच")
+        sellers = [Seller(name_en=f"Bench SHG {i}", name_hi=f"बेंच समूह {i}", slug=f"bench-shg-{i}",
+                          block_id=block.id, status=Verification.VERIFIED, verified_at=utcnow()) for i in range(2)]
+        db.session.add_all([category, *sellers])
+        db.session.flush()
+        products = [Product(seller_id=sellers[i % 2].id, category_id=category.id, slug=f"hot-{i}",
+                            title_en=f"Hot product {i}", title_hi=f"लोकप्रिय सामान {i}", price_paise=15000 + 1000 * i,
+                            stock=stock, status="live", published_at=utcnow(), gst_rate_bp=500) for i in range(hot)]
+        db.session.add_all(products)
+        password = generate_password_hash("bench-password", method="pbkdf2:sha256:1000")
+        users = [User(name=f"Buyer {i}", mobile=f"+9198{i:08d}", password_hash=password, locale="hi")
+                 for i in range(buyers)]
+        db.session.add_all(users)
+        db.session.commit()
+        people = [(u.id, orders.save_address(u, ADDRESS).id) for u in users]
+        return [p.id for p in products], people
+
+
+def _buyer(app, user_id: int, address_id: int, product_ids: list[int], stop: threading.Event, result: Result,
+           seed: int) -> None:
+    rng = random.Random(seed)
+    with app.test_request_context():
+        user = db.session.get(User, user_id)
+        misses = 0
+        while not stop.is_set() and misses < 5:
+            for pid in rng.sample(product_ids, rng.randint(1, 3)):
+                with contextlib.suppress(cart.CartError):  # too few left for this line: the others still go
+                    cart.add(user, pid, None, rng.randint(1, 3))
+            quote = orders.quote_for(user)
+            if quote.is_empty:
+                misses += 1
+                continue
+            started = time.perf_counter()
+            try:
+                orders.place_order(user, address_id=address_id, method="cod", token=orders.new_checkout_token(),
+                                   quoted_total=quote.total_paise)
+                outcome = "placed"
+                misses = 0
+            except StockProblem:
+                outcome = "sold out"
+                misses += 1
+                for line in quote.lines:  # empty the cart and try again with what is left
+                    cart.remove(user, *line.key)
+            except Exception as exc:  # noqa: BLE001  (reported, never hidden)
+                outcome = f"{type(exc).__name__}: {exc}"[:200]
+                db.session.rollback()
+            elapsed = time.perf_counter() - started
+            with result.lock:
+                if outcome == "placed":
+                    result.placed += 1
+                    result.latencies.append(elapsed)
+                elif outcome == "sold out":
+                    result.sold_out += 1
+                else:
+                    result.errors.append(outcome)
+        db.session.remove()
+
+
+def _audit(app, product_ids: list[int], stock: int, result: Result) -> None:
+    """Stock left + units on order lines must equal the stock at the start, for every product."""
+    with app.app_context():
+        for pid in product_ids:
+            sold = db.session.scalar(select(func.coalesce(func.sum(OrderLine.quantity), 0))
+                                     .where(OrderLine.product_id == pid))
+            left = stock_of(pid)
+            result.units_sold += sold
+            result.oversold += max(0, sold - stock) + max(0, -left)
+            result.mismatched += int(sold + left != stock)
+        result.stock_total = stock * len(product_ids)
+
+
+def run(url: str, seconds: float, buyers: int, hot: int, stock: int) -> Result:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": buyers + 2, "max_overflow": 0, "pool_timeout": 60},
+                      "COD_LIMIT_PAISE": 10**9})
+    product_ids, people = _seed(app, hot, stock, buyers)
+    result, stop = Result(), threading.Event()
+    threads = [threading.Thread(target=_buyer, args=(app, uid, aid, product_ids, stop, result, i))
+               for i, (uid, aid) in enumerate(people)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    deadline = started + seconds
+    while any(t.is_alive() for t in threads) and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for t in threads:
+        t.join()
+    result.seconds = time.perf_counter() - started
+    _audit(app, product_ids, stock, result)
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
+def _ms(values: list[float], q: float) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.quantiles(values, n=100)[int(q) - 1] * 1000:.1f}" if len(values) > 1 else \
+        f"{values[0] * 1000:.1f}"
+
+
+def _table(results: dict[str, Result]) -> None:
+    names = list(results)
+    rows = [
+        ("run time, s", lambda r: f"{r.seconds:.1f}"),
+        ("orders placed", lambda r: str(r.placed)),
+        ("orders per second", lambda r: f"{r.placed / r.seconds:.1f}"),
+        ("checkout p50, ms", lambda r: _ms(r.latencies, 50)),
+        ("checkout p95, ms", lambda r: _ms(r.latencies, 95)),
+        ("'sold out' answers", lambda r: str(r.sold_out)),
+        ("units sold / stock", lambda r: f"{r.units_sold} / {r.stock_total}"),
+        ("oversold units (must be 0)", lambda r: str(r.oversold)),
+        ("stock != start - sold", lambda r: str(r.mismatched)),
+        ("other errors", lambda r: str(len(r.errors))),
+    ]
+    print(f"{'':30}" + "".join(f"{n:>14}" for n in names) + ("   PG/SQLite" if len(names) == 2 else ""))
+    for label, cell in rows:
+        line = f"{label:30}" + "".join(f"{cell(results[n]):>14}" for n in names)
+        if len(names) == 2 and label == "orders per second":
+            a, b = (results[n].placed / results[n].seconds for n in names)
+            line += f"{b / a if a else 0:>12.2f}"
+        print(line)
+    for name, result in results.items():
+        for error in sorted(set(result.errors))[:5]:
+            print(f"  {name} error: {error}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--buyers", type=int, default=16)
+    parser.add_argument("--products", type=int, default=10)
+    parser.add_argument("--stock", type=int, default=400, help="units of each hot product at the start")
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="an empty PostgreSQL database (its tables are dropped and made again)")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["SQLite"] = run(f"sqlite:///{tmp}/bench.sqlite3", args.seconds, args.buyers, args.products,
+                                args.stock)
+    if args.database_url:
+        results["PostgreSQL"] = run(args.database_url, args.seconds, args.buyers, args.products, args.stock)
+    print(f"\n{args.buyers} buyers, {args.products} hot products x {args.stock} units, at most {args.seconds:g} s\n")
+    _table(results)
+    bad = sum(r.oversold + r.mismatched + len(r.errors) for r in results.values())
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The cart: keys (product, variant) and quantities, bounded by stock and minimum order quantity.
+
+Anonymous visitors' carts live in the signed session cookie (no rows for crawlers and one-time visitors);
+a customer's cart lives in `cart_items` and is merged from the session at login (`user_logged_in`).
+Prices are never kept here: the checkout reads them from the catalogue every time.
+"""
+
+from flask import session
+from flask_babel import lazy_gettext as _l
+from flask_login import user_logged_in
+from sqlalchemy import delete, select
+
+from marketplace.cart.models import CartItem
+from marketplace.catalog import stock
+from marketplace.extensions import db
+
+Key = tuple[int, int | None]
+SESSION_KEY = "cart"
+MAX_LINES = 50  # also keeps the session cookie well under 4 kB
+
+
+class CartError(ValueError):
+    """A message for the customer (already in their language) and the HTTP status the view answers with."""
+
+    def __init__(self, message, status: int = 422):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _is_customer(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+# ---------------------------------------------------------------- storage
+
+def _session_lines() -> dict[Key, int]:
+    lines = {}
+    for entry in session.get(SESSION_KEY, []):
+        try:
+            pid, vid, qty = (int(entry[0]), None if entry[1] is None else int(entry[1]), int(entry[2]))
+        except (TypeError, ValueError, IndexError):
+            continue  # an old or damaged cookie: drop the line rather than fail the page
+        if qty > 0:
+            lines[(pid, vid)] = lines.get((pid, vid), 0) + qty
+    return lines
+
+
+def _save_session(lines: dict[Key, int]) -> None:
+    session[SESSION_KEY] = [[pid, vid, qty] for (pid, vid), qty in lines.items()]
+
+
+def _rows(user_id: int) -> list[CartItem]:
+    return list(db.session.scalars(select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id)))
+
+
+def lines(user) -> dict[Key, int]:
+    """(product id, variant id or None) -> quantity, in the order they were added."""
+    if not _is_customer(user):
+        return _session_lines()
+    found: dict[Key, int] = {}
+    for row in _rows(user.id):
+        found[(row.product_id, row.variant_id)] = found.get((row.product_id, row.variant_id), 0) + row.quantity
+    return found
+
+
+def _store(user, key: Key, quantity: int) -> None:
+    """Set one line (0 removes it) and commit."""
+    if not _is_customer(user):
+        current = _session_lines()
+        current.pop(key, None)
+        if quantity:
+            current[key] = quantity
+        _save_session(current)
+        return
+    rows = [r for r in _rows(user.id) if (r.product_id, r.variant_id) == key]
+    for extra in rows[1:]:
+        db.session.delete(extra)
+    if quantity and rows:
+        rows[0].quantity = quantity
+    elif quantity:
+        db.session.add(CartItem(user_id=user.id, product_id=key[0], variant_id=key[1], quantity=quantity))
+    elif rows:
+        db.session.delete(rows[0])
+    db.session.commit()
+
+
+def count(user) -> int:
+    """Units in the cart, for the header."""
+    return sum(lines(user).values())
+
+
+# ---------------------------------------------------------------- rules
+
+def check_quantity(item: stock.Item | None, quantity: int) -> None:
+    """CartError unless `quantity` of `item` can be bought now."""
+    if item is None:
+        raise CartError(_l("We could not find that product."), status=404)
+    if not item.sellable:
+        raise CartError(_l("This product is not on sale at the moment."), status=409)
+    if item.has_variants and item.variant_id is None:
+        raise CartError(_l("Please choose a size or colour first."))
+    if quantity < item.min_order_qty:
+        raise CartError(_l("Enter a quantity of at least %(n)d.", n=item.min_order_qty))
+    if item.stock <= 0:
+        raise CartError(_l("Sorry, this product is sold out."), status=409)
+    if quantity > item.stock:
+        raise CartError(_l("Only %(n)d left. Please enter %(n)d or fewer.", n=item.stock))
+
+
+def item(key: Key) -> stock.Item | None:
+    """What the catalogue says about one line now."""
+    return stock.items([key]).get(key)
+
+
+def add(user, product_id: int, variant_id: int | None, quantity: int) -> int:
+    """Add `quantity` to the line (product, variant); returns the line's new quantity."""
+    if quantity < 1:
+        raise CartError(_l("Enter a quantity of at least %(n)d.", n=1))
+    key = (product_id, variant_id)
+    current = lines(user)
+    if key not in current and len(current) >= MAX_LINES:
+        raise CartError(_l("Your cart is full. Please check out or remove something first."))
+    new_quantity = current.get(key, 0) + quantity
+    check_quantity(item(key), new_quantity)
+    _store(user, key, new_quantity)
+    return new_quantity
+
+
+def set_quantity(user, product_id: int, variant_id: int | None, quantity: int) -> None:
+    key = (product_id, variant_id)
+    if key not in lines(user):
+        raise CartError(_l("That item is no longer in your cart."), status=404)
+    check_quantity(item(key), quantity)
+    _store(user, key, quantity)
+
+
+def remove(user, product_id: int, variant_id: int | None) -> None:
+    _store(user, (product_id, variant_id), 0)
+
+
+def remove_ordered(user_id: int, keys: list[Key]) -> None:
+    """Called by the checkout inside its own transaction (no commit here): the ordered lines leave the cart."""
+    for pid, vid in keys:
+        variant_clause = CartItem.variant_id.is_(None) if vid is None else CartItem.variant_id == vid
+        db.session.execute(delete(CartItem).where(CartItem.user_id == user_id, CartItem.product_id == pid,
+                                                  variant_clause))
+
+
+# ---------------------------------------------------------------- login
+
+def merge_session_cart(user) -> None:
+    """Move the anonymous cart into the customer's saved cart; quantities add up, capped at the stock."""
+    incoming = _session_lines()
+    session.pop(SESSION_KEY, None)
+    if not incoming:
+        return
+    saved = lines(user)
+    facts = stock.items(set(incoming) | set(saved))
+    for key, qty in incoming.items():
+        item = facts.get(key)
+        wanted = min(saved.get(key, 0) + qty, item.stock if item else 0)
+        try:
+            check_quantity(item, wanted)
+        except CartError:
+            continue  # sold out or withdrawn meanwhile: the saved cart keeps what it had
+        _store(user, key, wanted)
+
+
+def _on_login(_app, user) -> None:
+    merge_session_cart(user)
+
+
+user_logged_in.connect(_on_login)

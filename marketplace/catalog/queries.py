@@ -1,0 +1,198 @@
+"""The customers' read side of the catalogue: only live products of verified sellers.
+
+Every list loads its cards (product, seller, block, district, photos) in a fixed number of queries whatever
+its length, so pages cost the same with 3 products or 24.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketplace.catalog.models import Category, Product, ProductPhoto, ProductStatus
+from marketplace.extensions import db
+from marketplace.geo.models import Block, District
+from marketplace.sellers.models import Seller, Verification
+
+PAGE_SIZE = 24
+LOW_STOCK = 5  # "only N left" from this many down
+DEFAULT_SORT = "new"
+# "popular" should rank by units sold, but orders depend on the catalogue and offer it no sales count yet:
+# until they do, it is the published date.
+SORTS = {
+    "new": (Product.published_at.desc().nulls_last(), Product.id.desc()),
+    "price_asc": (Product.price_paise.asc(), Product.id.asc()),
+    "price_desc": (Product.price_paise.desc(), Product.id.desc()),
+    "popular": (Product.published_at.desc().nulls_last(), Product.id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Product]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+class CategoryTree:
+    """All categories, loaded in one query; parents and children are looked up here, never lazily."""
+
+    def __init__(self, categories: list[Category]):
+        self.by_id = {c.id: c for c in categories}
+        self.by_slug = {c.slug: c for c in categories}
+        self._children: dict[int | None, list[Category]] = defaultdict(list)
+        for c in categories:
+            self._children[c.parent_id].append(c)
+
+    @property
+    def roots(self) -> list[Category]:
+        return self._children[None]
+
+    def children(self, category: Category) -> list[Category]:
+        return self._children[category.id]
+
+    def descendant_ids(self, category: Category) -> list[int]:
+        ids, stack = [], [category]
+        while stack:
+            current = stack.pop()
+            ids.append(current.id)
+            stack.extend(self._children[current.id])
+        return ids
+
+    def trail(self, category: Category) -> list[Category]:
+        """The category and its ancestors, root first (for breadcrumbs)."""
+        trail, current, seen = [], category, set()
+        while current is not None and current.id not in seen:  # a bad parent loop must not hang a page
+            seen.add(current.id)
+            trail.insert(0, current)
+            current = self.by_id.get(current.parent_id)
+        return trail
+
+
+def category_tree() -> CategoryTree:
+    """Once per request: the header navigation and the category page share it."""
+    if "catalog_tree" not in g:
+        stmt = select(Category).order_by(Category.position, Category.name_en)
+        g.catalog_tree = CategoryTree(list(db.session.scalars(stmt)))
+    return g.catalog_tree
+
+
+def _visible():
+    return select(Product).join(Product.seller).where(
+        Product.status == ProductStatus.LIVE, Seller.status == Verification.VERIFIED)
+
+
+def _cards(stmt):
+    """Cards need the seller and its district, joined into the same query; not the long texts."""
+    return (stmt.join(Seller.block).join(Block.district)
+            .options(contains_eager(Product.seller).options(defer(Seller.story_hi), defer(Seller.story_en))
+                     .contains_eager(Seller.block).contains_eager(Block.district),
+                     defer(Product.description_hi), defer(Product.description_en)))
+
+
+def _attach_photos(products: list[Product]) -> list[Product]:
+    """One query for the photos (with their images) of all these products, however many."""
+    if not products:
+        return products
+    stmt = (select(ProductPhoto).where(ProductPhoto.product_id.in_([p.id for p in products]))
+            .order_by(ProductPhoto.product_id, ProductPhoto.position, ProductPhoto.id))
+    photos = defaultdict(list)
+    for photo in db.session.scalars(stmt):
+        photos[photo.product_id].append(photo)
+    for product in products:
+        set_committed_value(product, "photos", photos[product.id])
+    return products
+
+
+def _page(stmt, sort: str, number: int) -> Page:
+    total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
+    pages = max(1, -(-total // PAGE_SIZE))
+    number = min(max(1, number), pages)
+    rows = db.session.scalars(_cards(stmt).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE))
+    return Page(_attach_photos(list(rows.unique())), number, pages, total)
+
+
+def category_products(category: Category, sort: str = DEFAULT_SORT, page: int = 1) -> Page:
+    """Live products of the category and all its subcategories."""
+    ids = category_tree().descendant_ids(category)
+    return _page(_visible().where(Product.category_id.in_(ids)), sort, page)
+
+
+def seller_products(seller_id: int, page: int = 1) -> Page:
+    return _page(_visible().where(Product.seller_id == seller_id), DEFAULT_SORT, page)
+
+
+def new_arrivals(limit: int = 12) -> list[Product]:
+    stmt = _cards(_visible()).order_by(*SORTS["new"]).limit(limit)
+    return _attach_photos(list(db.session.scalars(stmt).unique()))
+
+
+def district_products(district_id: int, limit: int = 8) -> list[Product]:
+    stmt = _cards(_visible()).where(Block.district_id == district_id).order_by(*SORTS["new"]).limit(limit)
+    return _attach_photos(list(db.session.scalars(stmt).unique()))
+
+
+def visible_product(slug: str) -> Product | None:
+    """The product page's product with everything the page shows, or None if customers may not see it."""
+    stmt = (_visible().where(Product.slug == slug)
+            .options(contains_eager(Product.seller).options(
+                        joinedload(Seller.block).joinedload(Block.district), joinedload(Seller.village)),
+                     joinedload(Product.category), selectinload(Product.variants)))
+    return db.session.scalar(stmt)
+
+
+def product_page(slug: str, related: int = 8) -> tuple[Product, list[Product]] | None:
+    """The product and up to `related` others of its category, photos of all loaded in one query."""
+    product = visible_product(slug)
+    if product is None:
+        return None
+    stmt = (_cards(_visible()).where(Product.category_id == product.category_id, Product.id != product.id)
+            .order_by(*SORTS["new"]).limit(related))
+    others = list(db.session.scalars(stmt).unique())
+    _attach_photos([product, *others])
+    return product, others
+
+
+def stock_state(product: Product) -> tuple[str, int | None]:
+    """('in_stock' | 'low' | 'made_to_order' | 'out', a number to show or None)."""
+    if product.stock > LOW_STOCK:
+        return "in_stock", None
+    if product.stock > 0:
+        return "low", product.stock
+    if product.lead_time_days:
+        return "made_to_order", product.lead_time_days
+    return "out", None
+
+
+def saving_percent(product: Product) -> int:
+    """Whole per cent saved against the MRP, rounded down (0 when there is no MRP above the price)."""
+    if not product.mrp_paise or product.mrp_paise <= product.price_paise:
+        return 0
+    return (product.mrp_paise - product.price_paise) * 100 // product.mrp_paise
+
+
+def sitemap_products() -> list[tuple[str, datetime]]:
+    stmt = _visible().with_only_columns(Product.slug, Product.updated_at).order_by(Product.id)
+    return [(slug, updated) for slug, updated in db.session.execute(stmt)]
+
+
+def districts_with_products() -> list[District]:
+    """Districts that have at least one live product, for the "from your district" chooser."""
+    stmt = (select(District).where(District.id.in_(
+                _visible().join(Seller.block).with_only_columns(Block.district_id)))
+            .order_by(District.name_en))
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,152 @@
+"""Stock for orders: reserving and releasing units, and the facts a cart or a checkout needs about what it sells.
+
+`reserve(lines)` takes stock with one conditional UPDATE per row (`stock = stock - q WHERE stock >= q`): on
+SQLite the write lock makes it atomic; on PostgreSQL READ COMMITTED re-checks the row after waiting for a
+competing update, so two buyers can never both take the last unit. Rows are always updated in the same order
+(products by id, then variants by id) so concurrent multi-line orders cannot deadlock. A product with variants
+holds the sum of its variants' stock, so a variant line moves both rows.
+
+Nothing here commits: the caller's service owns the transaction, and a shortage leaves it to roll back.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from marketplace.catalog.models import Product, ProductStatus, Variant
+from marketplace.core.outbox import record_change
+from marketplace.extensions import db
+from marketplace.sellers.models import Seller, Verification
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    variant_id: int | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    product_id: int
+    variant_id: int | None
+    wanted: int
+    available: int
+
+
+class InsufficientStock(Exception):
+    """Raised by reserve() with every line that could not be had, so the customer hears of all at once."""
+
+    def __init__(self, shortages: list[Shortage]):
+        super().__init__(f"{len(shortages)} line(s) short of stock")
+        self.shortages = shortages
+
+
+@dataclass(frozen=True)
+class Item:
+    """What a cart or a checkout may know about a product (or one of its variants), read in one go."""
+
+    product_id: int
+    variant_id: int | None
+    seller_id: int
+    seller_name_hi: str | None
+    seller_name_en: str | None
+    slug: str
+    title_hi: str | None
+    title_en: str | None
+    variant_label: str | None
+    price_paise: int
+    gst_rate_bp: int
+    min_order_qty: int
+    stock: int
+    has_variants: bool
+    sellable: bool  # live, and its seller verified
+
+    @property
+    def key(self) -> tuple[int, int | None]:
+        return self.product_id, self.variant_id
+
+
+def _totals(lines: Iterable[StockLine]) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """Quantities per product row and per variant row (variant id -> (product id, qty))."""
+    products: dict[int, int] = defaultdict(int)
+    variants: dict[int, list[int]] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            raise ValueError("stock lines need a positive quantity")
+        products[line.product_id] += line.quantity
+        if line.variant_id is not None:
+            variants.setdefault(line.variant_id, [line.product_id, 0])[1] += line.quantity
+    return dict(products), {vid: (pid, qty) for vid, (pid, qty) in variants.items()}
+
+
+def _take(model, row_id: int, qty: int) -> bool:
+    stmt = (update(model).where(model.id == row_id, model.stock >= qty).values(stock=model.stock - qty)
+            .execution_options(synchronize_session=False))
+    return db.session.execute(stmt).rowcount == 1
+
+
+def reserve(lines: Iterable[StockLine]) -> None:
+    """Take the stock of every line, or raise InsufficientStock listing each line that is short."""
+    lines = list(lines)
+    products, variants = _totals(lines)
+    short_products = {pid for pid in sorted(products) if not _take(Product, pid, products[pid])}
+    short_variants = {vid for vid in sorted(variants) if not _take(Variant, vid, variants[vid][1])}
+    shortages = [Shortage(line.product_id, line.variant_id, line.quantity,
+                          stock_of(line.product_id, line.variant_id))
+                 for line in lines if line.variant_id in short_variants or line.product_id in short_products]
+    if shortages:
+        raise InsufficientStock(shortages)
+    for pid in sorted(products):
+        record_change("product", pid)
+
+
+def release(lines: Iterable[StockLine]) -> None:
+    """Give back the stock of lines that were reserved (an expired, cancelled or rejected order)."""
+    products, variants = _totals(lines)
+    for pid in sorted(products):
+        db.session.execute(update(Product).where(Product.id == pid).values(stock=Product.stock + products[pid])
+                           .execution_options(synchronize_session=False))
+    for vid in sorted(variants):
+        db.session.execute(update(Variant).where(Variant.id == vid).values(stock=Variant.stock + variants[vid][1])
+                           .execution_options(synchronize_session=False))
+    for pid in sorted(products):
+        record_change("product", pid)
+
+
+def _label(variant: Variant) -> str:
+    return ", ".join(part for part in (variant.size, variant.colour) if part) or variant.sku
+
+
+def items(keys: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None], Item]:
+    """Current facts for (product id, variant id or None) keys; unknown keys are simply absent."""
+    keys = set(keys)
+    product_ids = {pid for pid, _ in keys}
+    if not product_ids:
+        return {}
+    stmt = (select(Product).where(Product.id.in_(product_ids))
+            .options(selectinload(Product.variants), selectinload(Product.seller)))
+    found = {}
+    for p in db.session.scalars(stmt):
+        seller: Seller = p.seller
+        sellable = p.status == ProductStatus.LIVE and seller.status == Verification.VERIFIED
+        common = dict(seller_id=p.seller_id, seller_name_hi=seller.name_hi, seller_name_en=seller.name_en,
+                      slug=p.slug, title_hi=p.title_hi, title_en=p.title_en, gst_rate_bp=p.gst_rate_bp,
+                      min_order_qty=p.min_order_qty, has_variants=bool(p.variants), sellable=sellable)
+        if (p.id, None) in keys:
+            found[(p.id, None)] = Item(p.id, None, variant_label=None, price_paise=p.price_paise, stock=p.stock,
+                                       **common)
+        for v in p.variants:
+            if (p.id, v.id) in keys:
+                found[(p.id, v.id)] = Item(p.id, v.id, variant_label=_label(v), price_paise=v.price_paise,
+                                           stock=v.stock, **common)
+    return found
+
+
+def stock_of(product_id: int, variant_id: int | None = None) -> int:
+    """The units on hand now, read from the database (not from objects the session may hold)."""
+    model, row_id = (Variant, variant_id) if variant_id is not None else (Product, product_id)
+    return db.session.scalar(select(model.stock).where(model.id == row_id)) or 0

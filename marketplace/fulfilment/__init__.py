@@ -1,0 +1,1 @@
+"""Packaging houses: handover, quality check, parcels, labels, shipments and the operators' pages."""

@@ -1,0 +1,38 @@
+"""The message templates: a subject and a body per kind, written in English and translated like every other
+string (Hindi in hi-src/orders.po). Placeholders are filled in the recipient's language."""
+
+from flask_babel import lazy_gettext as _l
+
+TEMPLATES = {
+    # to customers
+    "order_confirmed": (
+        _l("Haat: order %(number)s confirmed"),
+        _l("Namaste %(name)s! Your order %(number)s for %(total)s is confirmed. Each group will now pack its "
+           "part, and we will tell you of every step. %(link)s")),
+    "order_status": (
+        _l("Haat: order %(number)s — %(status)s"),
+        _l("Namaste %(name)s, your order %(number)s: %(status)s. %(detail)s %(link)s")),
+    "part_status": (
+        _l("Haat: order %(number)s — %(status)s"),
+        _l("Namaste %(name)s, your items from %(seller)s in order %(number)s: %(status)s. %(detail)s %(link)s")),
+    "refund": (
+        _l("Haat: %(amount)s refunded for order %(number)s"),
+        _l("Namaste %(name)s, we have sent back %(amount)s for order %(number)s. Banks usually show it within "
+           "5 to 7 working days. %(link)s")),
+    # to sellers
+    "new_order": (
+        _l("Haat: new order %(number)s"),
+        _l("New order %(number)s for %(seller)s: %(units)s items worth %(total)s. Please accept or reject it "
+           "soon: %(link)s")),
+    "part_cancelled": (
+        _l("Haat: order %(number)s cancelled"),
+        _l("Order %(number)s for %(seller)s was cancelled by the customer. Please do not pack it. %(link)s")),
+    # fulfilment (packaging house)
+    "handover_short": (
+        _l("Haat: order %(number)s — not everything could be sent"),
+        _l("Order %(number)s: at the packaging house %(detail)s. These items are not sent and %(amount)s is not "
+           "paid for them. %(link)s")),
+    "shipment_status": (
+        _l("Haat: order %(number)s — %(status)s"),
+        _l("Namaste %(name)s, parcel %(shipment)s of your order %(number)s: %(status)s. %(detail)s %(link)s")),
+}

@@ -1,0 +1,42 @@
+"""What can go wrong with an order, each with a message for the customer (in their language) and the HTTP
+status a view answers with."""
+
+from flask_babel import lazy_gettext as _l
+
+
+class OrderError(Exception):
+    status = 422
+
+    def __init__(self, message, field: str | None = None, status: int | None = None):
+        super().__init__(str(message))
+        self.message, self.field = message, field
+        if status is not None:
+            self.status = status
+
+
+class NotFound(OrderError):
+    """Not there, or not the asker's: both look the same from outside (404)."""
+
+    status = 404
+
+    def __init__(self):
+        super().__init__(_l("We could not find that page."))
+
+
+class StockProblem(OrderError):
+    """Something in the cart cannot be had as it is (sold out, withdrawn, less stock); nothing was charged."""
+
+    status = 409
+
+
+class PriceChanged(OrderError):
+    status = 409
+
+
+class StaleState(OrderError):
+    """Someone else changed the order first (a double click, a webhook and the return page together)."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__(_l("This order has just changed. Please look at it again."))

@@ -1,0 +1,58 @@
+"""Tables of the PostgreSQL search backend (unused with Whoosh, harmless on SQLite).
+
+The portable columns are declared here; the PostgreSQL-only parts are added by `POSTGRES_DDL` (on
+`create_all`, and idempotently by the backend's setup for databases built by migrations):
+a generated `tsv tsvector` column over `tsv_source`, its GIN index, and trigram / prefix indexes on terms.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import DDL, JSON, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.core.types import UTCDateTime
+from marketplace.extensions import db
+
+
+class SearchDocument(db.Model):
+    """One searchable product, as analysed by marketplace.search.analysis."""
+
+    __tablename__ = "search_documents"
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tsv_source: Mapped[str] = mapped_column(Text)  # a tsvector literal: 'haldi':1A '~hldi':1A 'powder':2B …
+    terms: Mapped[str] = mapped_column(Text)  # its distinct terms, space-separated (to keep term counts right)
+    words: Mapped[str] = mapped_column(Text)  # its distinct shown words, space-separated
+    category_path: Mapped[str] = mapped_column(String(200))  # "/3/17/": the category and its ancestors
+    district_id: Mapped[int] = mapped_column(index=True)
+    seller_kind: Mapped[str] = mapped_column(String(10))
+    price_paise: Mapped[int]
+    in_stock: Mapped[bool]
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict] = mapped_column(JSON)  # what a result card shows
+
+
+class SearchTerm(db.Model):
+    """The lexicon: every indexed term ("term") and shown word ("word") with its document count."""
+
+    __tablename__ = "search_terms"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200))  # a shown word's phonetic key, for autocomplete
+    df: Mapped[int] = mapped_column(default=0)
+
+
+POSTGRES_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS tsv tsvector"
+    " GENERATED ALWAYS AS (tsv_source::tsvector) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
+    "CREATE INDEX IF NOT EXISTS ix_search_terms_trgm ON search_terms USING gin (term gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_search_terms_key ON search_terms (kind, key text_pattern_ops)",
+)
+
+for _table in (SearchDocument.__table__, SearchTerm.__table__):
+    event.listen(_table, "before_create", DDL(POSTGRES_DDL[0]).execute_if(dialect="postgresql"))
+for _statement in POSTGRES_DDL[1:3]:
+    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _statement in POSTGRES_DDL[3:]:
+    event.listen(SearchTerm.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))

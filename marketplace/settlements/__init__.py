@@ -1,0 +1,1 @@
+"""What Haat owes each seller: a double-entry ledger, statements and payout batches."""

@@ -1,0 +1,90 @@
+"""No N+1: the category page and the product page run the same number of SQL statements whatever they show."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from marketplace.extensions import db
+
+from . import factories as f
+
+MAX_QUERIES = 6
+MAX_SELLER_PAGE = 11  # the sellers service loads the profile with its block, district, state, village, members
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def queries_for(client, url: str) -> list[str]:
+    client.get(url)  # warm up: anything done once per process is not what we measure
+    with counting() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return statements
+
+
+@pytest.fixture
+def shop(geo):
+    """Two verified groups in different blocks, so cards do not share one seller."""
+    org = f.seller(geo["Kahara"])
+    other = f.seller(geo["Sattar Kataiya"])
+    parent = f.make_category("handicrafts")
+    child = f.make_category("paintings", parent=parent)
+    return org, other, parent, child
+
+
+def fill(shop, count: int, category):
+    """`count` products with two photos each, alternating between the two sellers."""
+    org, other, *_ = shop
+    items = [f.make_product(org if i % 2 else other, category) for i in range(count)]
+    for item in items:
+        f.add_photos(item, 2)
+    return items
+
+
+def test_category_page_queries_do_not_grow_with_page_size(app, client, shop):
+    *_, parent, child = shop
+    fill(shop, 3, child)
+    small = queries_for(client, "/c/handicrafts")
+    fill(shop, 21, parent)
+    large = queries_for(client, "/c/handicrafts")
+    page = client.get("/c/handicrafts").get_data(as_text=True)
+    assert page.count('<li class="card">') == 24
+    assert len(small) == len(large) <= MAX_QUERIES, (small, large)
+
+
+def test_product_page_queries_do_not_grow_with_photos_or_related(client, shop):
+    org, _, parent, _ = shop
+    lonely = f.make_product(org, parent)
+    f.add_photos(lonely, 1)
+    one_photo_no_related = queries_for(client, f"/p/{lonely.slug}")
+
+    busy = f.make_product(org, parent)
+    f.add_photos(busy, 8)
+    fill(shop, 4, parent)  # with lonely: 5 related
+    page = client.get(f"/p/{busy.slug}").get_data(as_text=True)
+    assert page.count("<picture") == 8 + 5
+    eight_photos_five_related = queries_for(client, f"/p/{busy.slug}")
+    assert len(one_photo_no_related) == len(eight_photos_five_related) <= MAX_QUERIES
+
+
+def test_seller_profile_and_home_queries_are_fixed(client, shop):
+    org, *_ = shop
+    fill(shop, 2, shop[3])
+    home_small, seller_small = queries_for(client, "/"), queries_for(client, f"/sellers/{org.slug}")
+    fill(shop, 20, shop[3])
+    assert len(queries_for(client, "/")) == len(home_small)
+    assert len(queries_for(client, f"/sellers/{org.slug}")) == len(seller_small) <= MAX_SELLER_PAGE
