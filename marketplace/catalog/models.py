@@ -5,8 +5,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.core.states import StateMachine
-from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
+from marketplace.core.states import StateMachine, TransitionRecord
+from marketplace.core.types import TimestampMixin, UTCDateTime
 from marketplace.extensions import db
 from marketplace.media.models import Image
 from marketplace.sellers.models import Seller
@@ -120,16 +120,11 @@ class ProductPhoto(db.Model):
     image: Mapped[Image] = relationship(lazy="joined")
 
 
-class ProductEvent(db.Model):
+class ProductEvent(TransitionRecord, db.Model):
     """Every status change of a listing (publish, pause, removal by moderation): who, when, from, to, why."""
 
     __tablename__ = "product_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[str | None] = mapped_column(String(10))
-    to_state: Mapped[str] = mapped_column(String(10))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship()

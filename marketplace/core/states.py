@@ -1,6 +1,12 @@
 """Explicit state machines: one table of allowed transitions; anything else raises."""
 
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from marketplace.core.types import UTCDateTime, utcnow
 
 
 class IllegalTransition(Exception):
@@ -28,3 +34,17 @@ class StateMachine:
     def check(self, current: str, target: str) -> None:
         if target not in self.allowed(current):
             raise IllegalTransition(self.name, current, target)
+
+
+class TransitionRecord:
+    """Columns of every state-change table: who (None for the system), from, to, why, when. A domain's event
+    model adds this mixin and the foreign key of what changed."""
+
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def actor_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id"))

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.core.states import StateMachine
+from marketplace.core.states import StateMachine, TransitionRecord
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 from marketplace.geo.models import Block
@@ -206,7 +206,7 @@ class ParcelItem(db.Model):
     order_line: Mapped[OrderLine] = relationship()
 
 
-class FulfilmentEvent(db.Model):
+class FulfilmentEvent(TransitionRecord, db.Model):
     """Every transition of a handover, shipment or parcel (exactly one of the three ids is set)."""
 
     __tablename__ = "fulfilment_events"
@@ -214,8 +214,3 @@ class FulfilmentEvent(db.Model):
     handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id"), index=True)
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
     parcel_id: Mapped[int | None] = mapped_column(ForeignKey("parcels.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[str | None] = mapped_column(String(12))
-    to_state: Mapped[str] = mapped_column(String(12))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,8 +5,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.core.states import StateMachine
-from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
+from marketplace.core.states import StateMachine, TransitionRecord
+from marketplace.core.types import TimestampMixin, UTCDateTime
 from marketplace.extensions import db
 from marketplace.sellers.models import Seller
 
@@ -158,17 +158,12 @@ class OrderLine(db.Model):
     part: Mapped[SellerOrder] = relationship(back_populates="lines")
 
 
-class OrderEvent(db.Model):
+class OrderEvent(TransitionRecord, db.Model):
     """Every state change of an order or one of its parts: who, when, from, to, why."""
 
     __tablename__ = "order_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     seller_order_id: Mapped[int | None] = mapped_column(ForeignKey("seller_orders.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     part: Mapped[SellerOrder | None] = relationship()

@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketplace.core.states import StateMachine
+from marketplace.core.states import StateMachine, TransitionRecord
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 
@@ -56,18 +56,13 @@ class Payment(TimestampMixin, db.Model):
     failure_message: Mapped[str | None] = mapped_column(String(300))  # Stripe's code for the last decline
 
 
-class PaymentEvent(db.Model):
+class PaymentEvent(TransitionRecord, db.Model):
     """Every state change of a payment: who or what (return page, webhook, expiry), when, from, to, why."""
 
     __tablename__ = "payment_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     source: Mapped[str] = mapped_column(String(16))  # checkout, return, webhook, expiry, refund, admin
-    from_state: Mapped[str | None] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RefundStatus(StrEnum):

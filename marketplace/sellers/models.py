@@ -5,8 +5,8 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.core.states import StateMachine
-from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
+from marketplace.core.states import StateMachine, TransitionRecord
+from marketplace.core.types import TimestampMixin, UTCDateTime
 from marketplace.extensions import db
 from marketplace.geo.models import Block, Village
 
@@ -112,16 +112,11 @@ class BankAccount(TimestampMixin, db.Model):
         return "XXXX" + self.account_number[-4:]
 
 
-class VerificationEvent(db.Model):
+class VerificationEvent(TransitionRecord, db.Model):
     """Every change of a seller's verification state: who, when, from, to, why."""
 
     __tablename__ = "seller_verification_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[str | None] = mapped_column(String(10))
-    to_state: Mapped[str] = mapped_column(String(10))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship()

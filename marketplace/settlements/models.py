@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.states import StateMachine
+from marketplace.core.states import StateMachine, TransitionRecord
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 
@@ -107,12 +107,7 @@ class PayoutItem(db.Model):
     batch: Mapped[PayoutBatch] = relationship(back_populates="items")
 
 
-class PayoutEvent(db.Model):
+class PayoutEvent(TransitionRecord, db.Model):
     __tablename__ = "payout_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    from_state: Mapped[str | None] = mapped_column(String(10))
-    to_state: Mapped[str] = mapped_column(String(10))
-    reason: Mapped[str | None] = mapped_column(String(500))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 02:22:56.627164
+Create Date: 2026-11-26 02:25:16.680301
 
 """
 from alembic import op
@@ -368,11 +368,11 @@ def upgrade():
     op.create_table('payout_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('from_state', sa.String(length=10), nullable=True),
-    sa.Column('to_state', sa.String(length=10), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_payout_events_actor_id_users')),
     sa.ForeignKeyConstraint(['batch_id'], ['payout_batches.id'], name=op.f('fk_payout_events_batch_id_payout_batches')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payout_events'))
@@ -506,11 +506,11 @@ def upgrade():
     op.create_table('seller_verification_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seller_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('from_state', sa.String(length=10), nullable=True),
-    sa.Column('to_state', sa.String(length=10), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_seller_verification_events_actor_id_users')),
     sa.ForeignKeyConstraint(['seller_id'], ['sellers.id'], name=op.f('fk_seller_verification_events_seller_id_sellers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seller_verification_events'))
@@ -624,11 +624,11 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('seller_order_id', sa.Integer(), nullable=True),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('from_state', sa.String(length=20), nullable=True),
     sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_order_events_actor_id_users')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_events_order_id_orders')),
     sa.ForeignKeyConstraint(['seller_order_id'], ['seller_orders.id'], name=op.f('fk_order_events_seller_order_id_seller_orders')),
@@ -666,12 +666,12 @@ def upgrade():
     op.create_table('payment_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('from_state', sa.String(length=16), nullable=True),
-    sa.Column('to_state', sa.String(length=16), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_payment_events_actor_id_users')),
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_payment_events_payment_id_payments')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_events'))
@@ -682,11 +682,11 @@ def upgrade():
     op.create_table('product_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('product_id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('from_state', sa.String(length=10), nullable=True),
-    sa.Column('to_state', sa.String(length=10), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_product_events_actor_id_users')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_product_events_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_product_events'))
@@ -766,11 +766,11 @@ def upgrade():
     sa.Column('handover_id', sa.Integer(), nullable=True),
     sa.Column('shipment_id', sa.Integer(), nullable=True),
     sa.Column('parcel_id', sa.Integer(), nullable=True),
-    sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('from_state', sa.String(length=12), nullable=True),
-    sa.Column('to_state', sa.String(length=12), nullable=False),
+    sa.Column('from_state', sa.String(length=20), nullable=True),
+    sa.Column('to_state', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=500), nullable=True),
     sa.Column('at', marketplace.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_fulfilment_events_actor_id_users')),
     sa.ForeignKeyConstraint(['handover_id'], ['handovers.id'], name=op.f('fk_fulfilment_events_handover_id_handovers')),
     sa.ForeignKeyConstraint(['parcel_id'], ['parcels.id'], name=op.f('fk_fulfilment_events_parcel_id_parcels')),
