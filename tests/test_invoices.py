@@ -172,14 +172,18 @@ def test_a_registered_group_charges_integrated_gst_across_states_and_split_gst_w
 
 def test_the_invoice_pdf_shows_the_number_the_totals_and_the_amount_in_words(app, client, world):
     world.sellers[0].gstin = "10ABCDE1234F1Z5"
+    world.products[0].hsn_code = "63079090"  # the HSN at checkout is what the invoice must show
     db.session.commit()
     _delivered_order(app, world, lines=[(world.products[0], 2), (world.products[2], 1)])
+    world.products[0].hsn_code = "9999"  # a later edit of the listing changes no issued invoice
+    db.session.commit()
     invoice = db.session.scalar(select(Invoice))
     login(client, CUSTOMER)
     r = client.get(f"/invoices/{invoice.id}.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = _text(r.data)
-    for value in (invoice.number, "Taxinvoice", "10ABCDE1234F1Z5", "₹590", "IGST",
+    assert "9999" not in text
+    for value in (invoice.number, "Taxinvoice", "10ABCDE1234F1Z5", "₹590", "IGST", "63079090",
                   rupees_in_words(59000), rupees_in_words_hi(59000), world.sellers[0].name_hi):
         assert _squeezed(value) in text, value
     assert len(PdfReader(BytesIO(r.data)).pages) == 1

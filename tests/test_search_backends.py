@@ -220,3 +220,14 @@ def test_pages(many):
     seen = [h.id for r in (first, second, third) for h in r.hits]
     assert len(set(seen)) == 53
     assert services.search("haldi", page=99).page == 3  # beyond the end: the last page
+
+
+def test_relevance_puts_what_can_be_bought_now_first(catalogue):
+    from marketplace.catalog import services as catalog
+
+    chilli, turmeric = catalogue["chilli"], catalogue["turmeric"]
+    assert ids("powder")[:2] == [turmeric.id, chilli.id]  # the chilli powder is out of stock
+    catalog.set_stock(db.session.get(Product, turmeric.id), 0, None)
+    catalog.set_stock(db.session.get(Product, chilli.id), 7, None)
+    services.apply_pending(blocking=True)
+    assert ids("powder")[:2] == [chilli.id, turmeric.id]

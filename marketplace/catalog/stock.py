@@ -60,6 +60,7 @@ class Item:
     variant_label: str | None
     price_paise: int
     gst_rate_bp: int
+    hsn_code: str | None
     min_order_qty: int
     stock: int
     has_variants: bool
@@ -135,7 +136,8 @@ def items(keys: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None]
         sellable = p.status == ProductStatus.LIVE and seller.status == Verification.VERIFIED
         common = dict(seller_id=p.seller_id, seller_name_hi=seller.name_hi, seller_name_en=seller.name_en,
                       slug=p.slug, title_hi=p.title_hi, title_en=p.title_en, gst_rate_bp=p.gst_rate_bp,
-                      min_order_qty=p.min_order_qty, has_variants=bool(p.variants), sellable=sellable)
+                      hsn_code=p.hsn_code, min_order_qty=p.min_order_qty, has_variants=bool(p.variants),
+                      sellable=sellable)
         if (p.id, None) in keys:
             found[(p.id, None)] = Item(p.id, None, variant_label=None, price_paise=p.price_paise, stock=p.stock,
                                        **common)

@@ -68,6 +68,7 @@ class InvoiceLine(db.Model):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     description_hi: Mapped[str | None] = mapped_column(String(250))
     description_en: Mapped[str | None] = mapped_column(String(250))
+    hsn_code: Mapped[str | None] = mapped_column(String(8))
     quantity: Mapped[int]
     unit_price_paise: Mapped[int]  # GST included, as the customer paid
     gst_rate_bp: Mapped[int]

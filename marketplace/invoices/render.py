@@ -75,14 +75,15 @@ def _header(doc: Document, invoice: Invoice) -> None:
 
 def _lines(doc: Document, invoice: Invoice) -> None:
     doc.use(8.5)
-    heads = [_l("Item"), _l("Quantity"), _l("Price with GST"), _l("Taxable value"), _l("GST"), _l("Tax"), _l("Amount")]
-    widths = (62, 16, 20, 24, 14, 20, 30)
-    with doc.table(col_widths=widths, text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+    heads = [_l("Item"), _l("HSN"), _l("Quantity"), _l("Price with GST"), _l("Taxable value"), _l("GST"), _l("Tax"),
+             _l("Amount")]
+    widths = (50, 14, 14, 20, 24, 14, 20, 30)
+    with doc.table(col_widths=widths, text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
                    line_height=4.6, first_row_as_headings=True) as table:
         table.row([both(h) for h in heads])
         for line in invoice.lines:
             description = " / ".join(d for d in dict.fromkeys((line.description_hi, line.description_en)) if d)
-            table.row([description, str(line.quantity), format_inr(line.unit_price_paise),
+            table.row([description, line.hsn_code or "", str(line.quantity), format_inr(line.unit_price_paise),
                        format_inr(line.taxable_paise), _percent(line.gst_rate_bp), format_inr(line.tax_paise),
                        format_inr(line.total_paise)])
 

@@ -79,7 +79,8 @@ def _line(supplied: Supplied, registered: bool) -> InvoiceLine:
     total = line.unit_price_paise * supplied.quantity
     tax = gst_included(total, line.gst_rate_bp) if registered else 0
     return InvoiceLine(description_hi=_describe(line.title_hi, line.variant_label),
-                       description_en=_describe(line.title_en, line.variant_label), quantity=supplied.quantity,
+                       description_en=_describe(line.title_en, line.variant_label), hsn_code=line.hsn_code,
+                       quantity=supplied.quantity,
                        unit_price_paise=line.unit_price_paise, gst_rate_bp=line.gst_rate_bp if registered else 0,
                        taxable_paise=total - tax, tax_paise=tax, total_paise=total)
 

@@ -151,6 +151,7 @@ class OrderLine(db.Model):
     variant_label: Mapped[str | None] = mapped_column(String(80))
     unit_price_paise: Mapped[int]
     gst_rate_bp: Mapped[int]
+    hsn_code: Mapped[str | None] = mapped_column(String(8))  # for the GST invoice
     quantity: Mapped[int]
     total_paise: Mapped[int]
     gst_paise: Mapped[int]

@@ -242,8 +242,8 @@ def _insert_parts(order: Order, quote: pricing.Quote) -> None:
             part.lines.append(OrderLine(
                 product_id=item.product_id, variant_id=item.variant_id, title_hi=item.title_hi,
                 title_en=item.title_en, variant_label=item.variant_label, unit_price_paise=item.price_paise,
-                gst_rate_bp=item.gst_rate_bp, quantity=line.quantity, total_paise=line.total_paise,
-                gst_paise=line.gst_paise))
+                gst_rate_bp=item.gst_rate_bp, hsn_code=item.hsn_code, quantity=line.quantity,
+                total_paise=line.total_paise, gst_paise=line.gst_paise))
         db.session.flush()
         events.record(part, None, status)
 

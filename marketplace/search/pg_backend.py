@@ -206,7 +206,7 @@ class PostgresBackend:
         if request.sort == "newest" or not request.groups:
             return [doc.c.published_at.desc(), doc.c.product_id.desc()]
         rank = func.ts_rank(TSV, cast(literal(_tsquery(request)), TSQUERY))
-        return [rank.desc(), doc.c.product_id]
+        return [doc.c.in_stock.desc(), rank.desc(), doc.c.product_id]  # what can be bought now first
 
     def _facet(self, request: Request, facet: str) -> dict:
         where = self._where(request, request.filters.without(facet))

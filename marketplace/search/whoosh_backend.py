@@ -28,7 +28,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, KEYWORD, STORED, TEXT, Schema
 from whoosh.idsets import DocIdSet
 from whoosh.query import And, Every, Or, Term
-from whoosh.sorting import FieldFacet
+from whoosh.sorting import FieldFacet, ScoreFacet
 from whoosh.system import pack_uint
 
 from marketplace.search.analysis import KEY_PREFIX, IndicAnalyzer, index_terms, sound_key
@@ -390,6 +390,8 @@ class WhooshBackend:
             sortedby = FieldFacet("price_paise", reverse=True)
         elif request.sort == "newest" or query is None:
             sortedby = FieldFacet("published", reverse=True)
+        else:  # relevance, but what can be bought now comes before what cannot
+            sortedby = [FieldFacet("in_stock", reverse=True), ScoreFacet()]
         results = searcher.search(query or Every(), filter=Allowed(final), limit=request.offset + request.limit,
                                   sortedby=sortedby)
         return [hit["data"] for hit in results[request.offset:request.offset + request.limit]]

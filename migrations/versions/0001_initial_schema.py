@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 02:25:16.680301
+Create Date: 2026-11-26 02:28:54.386249
 
 """
 from alembic import op
@@ -787,6 +787,7 @@ def upgrade():
     sa.Column('invoice_id', sa.Integer(), nullable=False),
     sa.Column('description_hi', sa.String(length=250), nullable=True),
     sa.Column('description_en', sa.String(length=250), nullable=True),
+    sa.Column('hsn_code', sa.String(length=8), nullable=True),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('unit_price_paise', sa.Integer(), nullable=False),
     sa.Column('gst_rate_bp', sa.Integer(), nullable=False),
@@ -827,6 +828,7 @@ def upgrade():
     sa.Column('variant_label', sa.String(length=80), nullable=True),
     sa.Column('unit_price_paise', sa.Integer(), nullable=False),
     sa.Column('gst_rate_bp', sa.Integer(), nullable=False),
+    sa.Column('hsn_code', sa.String(length=8), nullable=True),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('total_paise', sa.Integer(), nullable=False),
     sa.Column('gst_paise', sa.Integer(), nullable=False),
