@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import OfficialLevel, Role, User
+from marketplace.core.errors import DomainError
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 
@@ -15,7 +16,7 @@ _MOBILE = re.compile(r"^(?:\+?91|0)?([6-9]\d{9})$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     pass
 
 

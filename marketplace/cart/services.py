@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from marketplace.cart.models import CartItem
 from marketplace.catalog import stock
+from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 
 Key = tuple[int, int | None]
@@ -19,12 +20,8 @@ SESSION_KEY = "cart"
 MAX_LINES = 50  # also keeps the session cookie well under 4 kB
 
 
-class CartError(ValueError):
-    """A message for the customer (already in their language) and the HTTP status the view answers with."""
-
-    def __init__(self, message, status: int = 422):
-        super().__init__(message)
-        self.message, self.status = message, status
+class CartError(DomainError):
+    pass
 
 
 def _is_customer(user) -> bool:

@@ -26,6 +26,7 @@ from marketplace.catalog.models import (
     ProductStatus,
     Variant,
 )
+from marketplace.core.errors import DomainError
 from marketplace.core.outbox import record_change
 from marketplace.core.states import IllegalTransition
 from marketplace.core.translit import slugify
@@ -61,16 +62,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # PostgreSQL refuses
 _SPACES = re.compile(r"\s+")
 
 
-class CatalogError(ValueError):
-    """A catalogue rule was broken. `str(exc)` is the first message, in the user's language; `errors` maps
-    field names (or stock keys) to messages so a form can show each one next to its field; `status` is the
-    HTTP status that fits (422 bad input, 403 not allowed for this seller, 409 not in this state)."""
-
-    def __init__(self, message, field=None, errors=None, status: int = 422):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.errors = dict(errors) if errors else ({field: message} if field else {})
+class CatalogError(DomainError):
+    """A catalogue rule was broken; `errors` may also be keyed by stock rows on the quick stock page."""
 
 
 class _Invalid(Exception):

@@ -2,18 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.errors import DomainError
 
-class FulfilmentError(Exception):
+
+class FulfilmentError(DomainError):
     """`errors` names each wrong field (a form with one input per order line has many)."""
-
-    status = 422
-
-    def __init__(self, message, field: str | None = None, status: int | None = None, errors: dict | None = None):
-        super().__init__(str(message))
-        self.message, self.field = message, field
-        self.errors = errors or ({field: message} if field else {})
-        if status is not None:
-            self.status = status
 
 
 class NotHere(FulfilmentError):

@@ -24,6 +24,7 @@ from PIL import Image as PILImage
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.media.models import Image
 from marketplace.media.storage import get_storage
@@ -48,13 +49,11 @@ HIDDEN_DATA = _l("This file has something hidden in it besides the picture, so w
 TOO_BIG = _l("The file is too large. Photos may be at most 15 MB.")
 
 
-class ImageRejected(Exception):
-    """An upload that is not an acceptable photo; `message` is for the user, `status` for the response."""
+class ImageRejected(DomainError):
+    """An upload that is not an acceptable photo (415), too large (413) or damaged (422)."""
 
     def __init__(self, message, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+        super().__init__(message, status=status)
 
 
 # ---------------------------------------------------------------- URLs

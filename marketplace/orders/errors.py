@@ -3,15 +3,11 @@ status a view answers with."""
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.core.errors import DomainError
 
-class OrderError(Exception):
-    status = 422
 
-    def __init__(self, message, field: str | None = None, status: int | None = None):
-        super().__init__(str(message))
-        self.message, self.field = message, field
-        if status is not None:
-            self.status = status
+class OrderError(DomainError):
+    pass
 
 
 class NotFound(OrderError):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import official_covers_block, seller_member_role
 from marketplace.accounts.models import OfficialLevel, Role
+from marketplace.core.errors import DomainError
 from marketplace.core.formatting import IST
 from marketplace.core.outbox import record_change
 from marketplace.core.translit import slugify
@@ -44,10 +45,8 @@ _NRLM_CODE = re.compile(r"^[A-Z0-9/-]{1,40}$")
 _RESERVED_SLUGS = frozenset({"register"})  # /sellers/register is a page, not a seller
 
 
-class SellerError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
+class SellerError(DomainError):
+    pass
 
 
 class NotAllowed(PermissionError):

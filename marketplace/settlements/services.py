@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.core.errors import DomainError
 from marketplace.core.formatting import format_inr, parse_rupees
 from marketplace.extensions import db
 from marketplace.orders import handover as parts
@@ -48,14 +49,8 @@ SETTINGS = {  # name: default; each may be set in the environment or the app's c
 }
 
 
-class SettlementError(Exception):
-    status = 422
-
-    def __init__(self, message, field: str | None = None, status: int | None = None):
-        super().__init__(str(message))
-        self.message, self.field = message, field
-        if status is not None:
-            self.status = status
+class SettlementError(DomainError):
+    pass
 
 
 def setting(name: str) -> int:
