@@ -76,11 +76,12 @@ def register_fulfilment_blueprints(app: Flask) -> None:
 def register_commerce_blueprints(app: Flask) -> None:
     from marketplace.cart.views import bp as cart_bp
     from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.orders.admin_views import bp as orders_admin_bp
     from marketplace.orders.seller_views import bp as seller_orders_bp
     from marketplace.orders.views import bp as orders_bp
     from marketplace.payments.views import bp as payments_bp
 
-    for bp in (cart_bp, notifications_bp, orders_bp, payments_bp, seller_orders_bp):
+    for bp in (cart_bp, notifications_bp, orders_bp, orders_admin_bp, payments_bp, seller_orders_bp):
         app.register_blueprint(bp)
 
 

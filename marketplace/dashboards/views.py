@@ -25,7 +25,8 @@ ROLE_LINKS = {
     Role.ADMIN: [("sellers.official_list", _l("Sellers to verify")),
                  ("catalog_moderation.moderation_list", _l("Moderate listings")),
                  ("notifications.outbox", _l("Notifications sent")), ("catalog.home", _l("Storefront")),
-                 ("fulfilment.queues", _l("Packaging-house queues")), ("settlements.payouts", _l("Seller payouts"))],
+                 ("fulfilment.queues", _l("Packaging-house queues")), ("settlements.payouts", _l("Seller payouts")),
+                 ("orders_admin.review_list", _l("Orders to review"))],
 }
 
 

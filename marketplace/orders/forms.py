@@ -51,3 +51,11 @@ class RejectForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Accept / ready: a button with a CSRF token."""
+
+
+class ReviewDecisionForm(FlaskForm):
+    """An admin's decision on an order in review (approve, or refund and cancel): the reason is required."""
+
+    reason = TextAreaField(_l("Reason (the customer sees it)"),
+                           validators=[InputRequired(message=_l("Please write the reason for this decision.")),
+                                       _at_most(500)])

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 REASON_MAX = 500
 
 
-def _lines_of(parts: list[SellerOrder]) -> list[stock.StockLine]:
+def lines_of(parts: list[SellerOrder]) -> list[stock.StockLine]:
     return [stock.StockLine(line.product_id, line.variant_id, line.quantity) for part in parts for line in part.lines]
 
 
@@ -66,10 +66,15 @@ def _paid(order: Order) -> None:
         # Paid after the order expired or was cancelled: the money is kept and a person decides.
         _to_review(order, _l("Your payment arrived after the order had stopped waiting. We will contact you."))
         return
-    events.move(order, ORDER_STATES, OrderStatus.CONFIRMED, reason="paid")
+    confirm_paid(order)
+
+
+def confirm_paid(order: Order, actor_id: int | None = None, reason: str | None = None) -> None:
+    """The money is in: the order is confirmed and its parts reach the sellers (also after a review). No commit."""
+    events.move(order, ORDER_STATES, OrderStatus.CONFIRMED, actor_id=actor_id, reason=reason or "paid")
     order.reserved_until = None
     for part in order.parts:
-        events.move(part, SELLER_ORDER_STATES, SellerOrderStatus.PLACED)
+        events.move(part, SELLER_ORDER_STATES, SellerOrderStatus.PLACED, actor_id=actor_id, reason=reason)
     announce(order)
 
 
@@ -133,14 +138,14 @@ def _close_parts(order: Order, parts: list[SellerOrder], target: str, actor_id: 
         refund = payments.request_refund(payment, part.total_paise, part.number, source, actor_id=actor_id)
         if refund is not None:
             events.tell_customer(order, "refund", amount=format_inr(refund.amount_paise))
-    stock.release(_lines_of(parts))
+    stock.release(lines_of(parts))
     if all(part.status in CLOSED for part in order.parts):
         events.move(order, ORDER_STATES, OrderStatus.CANCELLED, actor_id=actor_id, reason=reason)
         order.reserved_until = None
         payments.give_up(payment, source, actor_id=actor_id, reason=reason)
 
 
-def _clean_reason(reason: str | None, required: bool) -> str | None:
+def clean_reason(reason: str | None, required: bool) -> str | None:
     reason = " ".join((reason or "").split())[:REASON_MAX] or None
     if required and not reason:
         raise OrderError(_l("Please write the reason, so the customer understands."), field="reason")
@@ -149,7 +154,7 @@ def _clean_reason(reason: str | None, required: bool) -> str | None:
 
 def cancel_by_customer(user, order: Order, part_ids: set[int] | None = None, reason: str | None = None) -> None:
     """The customer cancels the whole order or some parts, as long as the goods have not been handed over."""
-    reason = _clean_reason(reason, required=False)
+    reason = clean_reason(reason, required=False)
     if order.status == OrderStatus.PENDING_PAYMENT:
         _stop_intent(order, "customer")  # nothing may be charged for a cancelled order; if it was paid
         # meanwhile, that was settled just now and the order is cancelled below as a paid one
@@ -204,7 +209,7 @@ def mark_ready(user, part: SellerOrder) -> None:
 
 def reject(user, part: SellerOrder, reason: str | None) -> None:
     """The seller cannot make this part: stock back, money back for this part, the customer told why."""
-    reason = _clean_reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     order = part.order
     _close_parts(order, [part], SellerOrderStatus.REJECTED, user.id, reason, "seller")
     events.tell_customer_part(part, reason)
@@ -237,7 +242,7 @@ def _expire(order: Order) -> int:
         return 0  # paid while we asked
     events.move(order, ORDER_STATES, OrderStatus.EXPIRED, reason="not paid in time")
     order.reserved_until = None
-    stock.release(_lines_of(order.parts))
+    stock.release(lines_of(order.parts))
     payments.give_up(payments.payment_of(order.id), "expiry")
     events.tell_customer_status(order, _l("We kept the items for you for %(n)d minutes. You can order them again "
                                           "from the shop.", n=setting("ORDER_RESERVATION_MINUTES")))

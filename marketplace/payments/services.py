@@ -51,6 +51,8 @@ LABELS = {
     PaymentStatus.COD_DUE: _l("Cash on delivery"),
 }
 GENERIC_FAILURE = _l("The payment did not go through. No money was taken. Please try again.")
+# The one reason for review where amount, currency and order number all matched: the money was only late.
+LATE = "paid after the order stopped waiting"
 
 
 class StaleState(Exception):
@@ -105,6 +107,11 @@ def payment_of(order_id: int) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.order_id == order_id))
 
 
+def payments_of(order_ids: list[int]) -> dict[int, Payment]:
+    """The payments of many orders in one query, by order id."""
+    return {p.order_id: p for p in db.session.scalars(select(Payment).where(Payment.order_id.in_(order_ids)))}
+
+
 def payment_by_intent(intent_id: str) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.intent_id == intent_id))
 
@@ -139,7 +146,7 @@ def _succeeded(payment: Payment, state: IntentState, source: str) -> str | None:
                      f"expected {payment.amount_paise} {payment.currency}")
         return "review"
     if payment.status == PaymentStatus.CANCELLED:
-        _move(payment, PaymentStatus.REVIEW, source, amounts=received, reason="paid after the order stopped waiting")
+        _move(payment, PaymentStatus.REVIEW, source, amounts=received, reason=LATE)
         return "review"
     _move(payment, PaymentStatus.SUCCEEDED, source, amounts=received)
     return "paid"
@@ -153,8 +160,9 @@ def give_up(payment: Payment, source: str, actor_id: int | None = None, reason: 
 
 def request_refund(payment: Payment, amount_paise: int, reason: str, source: str,
                    actor_id: int | None = None) -> Refund | None:
-    """Record money to give back for a cancelled part (no commit); send_refunds() tells Stripe afterwards."""
-    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED):
+    """Record money to give back for a cancelled part (no commit); send_refunds() tells Stripe afterwards.
+    A payment in review can only be refunded in full (the state table allows review -> refunded)."""
+    if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REVIEW):
         return None
     amount = min(amount_paise, payment.received_paise - payment.refunded_paise)
     if amount <= 0:
@@ -165,6 +173,30 @@ def request_refund(payment: Payment, amount_paise: int, reason: str, source: str
     refund = Refund(payment_id=payment.id, amount_paise=amount, reason=reason)
     db.session.add(refund)
     return refund
+
+
+def review_notes(payment_ids: list[int]) -> dict[int, str | None]:
+    """Why each payment was last sent to review (the reason of its latest event into review)."""
+    stmt = (select(PaymentEvent.payment_id, PaymentEvent.reason)
+            .where(PaymentEvent.payment_id.in_(payment_ids), PaymentEvent.to_state == PaymentStatus.REVIEW)
+            .order_by(PaymentEvent.id))
+    return {payment_id: reason for payment_id, reason in db.session.execute(stmt)}
+
+
+def received_in_full(payment: Payment) -> bool:
+    """A payment in review that brought exactly what was asked, in the asked currency (it was only late)."""
+    return (payment.status == PaymentStatus.REVIEW and payment.received_paise == payment.amount_paise
+            and review_notes([payment.id]).get(payment.id) == LATE)
+
+
+def accept_in_review(payment: Payment, actor_id: int, reason: str) -> None:
+    """A person counts a payment in review as paid (no commit); only for one received_in_full()."""
+    _move(payment, PaymentStatus.SUCCEEDED, "admin", actor_id=actor_id, reason=reason)
+
+
+def events_of(payment: Payment) -> list[PaymentEvent]:
+    return list(db.session.scalars(select(PaymentEvent).where(PaymentEvent.payment_id == payment.id)
+                                   .order_by(PaymentEvent.id)))
 
 
 def _refund_state(payment: Payment, refunded: int) -> str:
