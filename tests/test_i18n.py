@@ -33,3 +33,9 @@ def test_lang_parameter_sticks_in_a_cookie(client):
 def test_accept_language_is_used_without_a_choice(client):
     assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-IN,en;q=0.9"}).get_data(as_text=True)
     assert 'lang="hi"' in client.get("/", headers={"Accept-Language": "hi-IN"}).get_data(as_text=True)
+
+
+def test_page_titles_end_with_the_site_name_in_the_readers_language(client):
+    assert "<title>लॉग इन — हाट</title>" in client.get("/login?lang=hi").get_data(as_text=True)
+    assert "<title>Log in — Haat</title>" in client.get("/login?lang=en").get_data(as_text=True)
+    assert "<title>Haat — the village market</title>" in client.get("/?lang=en").get_data(as_text=True)
