@@ -4,14 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install translations extract-messages lint clean
+.PHONY: run test install install-dev lock translations extract-messages lint clean
 
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
+
+# requirements.txt pins every package the site runs on (transitive ones included, with hashes);
+# requirements-dev.txt adds tests, lint and benchmarks. Both are generated from the .in files by `make lock`.
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(PIP) -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
+
+# After changing requirements.in or requirements-dev.in: pin the whole tree again.
+lock: install-dev
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements.in -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.txt
 
 translations: install
 	$(BIN)/pybabel compile --statistics -d marketplace/translations 2>&1 | grep -v '^compiling' || true
@@ -26,14 +41,14 @@ run: install translations
 	$(BIN)/flask demo load
 	$(BIN)/python -m marketplace.devserver
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 # The browser test drives Debian's chromium through playwright (never `playwright install`); needs root once.
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: install translations lint /usr/bin/chromium
+test: install-dev translations lint /usr/bin/chromium
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on PostgreSQL =="; HAAT_TEST_DATABASE=postgres $(BIN)/pytest; fi

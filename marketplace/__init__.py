@@ -8,8 +8,11 @@ from flask_wtf.csrf import CSRFError
 
 from marketplace import i18n
 from marketplace.config import PROJECT_ROOT, load_config
-from marketplace.core import sqlite  # noqa: F401  (pragmas for every SQLite connection)
-from marketplace.extensions import csrf, db, limiter, login_manager, migrate
+from marketplace.core import (
+    params,
+    sqlite,  # noqa: F401  (pragmas for every SQLite connection)
+)
+from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(load_config(Path(app.instance_path), config))
+    params.init_app(app)  # before any route is added: every <int:…> is bounded
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    cache.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     i18n.init_app(app)
@@ -90,7 +95,7 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500)
         return render_template("errors/error.html", code=code, error=error), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 422, 429, 500):
         app.register_error_handler(code, render_error)
     app.register_error_handler(CSRFError, lambda e: (render_template("errors/error.html", code=400, error=e), 400))
 

@@ -1,6 +1,7 @@
 """Unbound Flask extensions. Models and services import from here, never from the app, so there are no cycles."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,3 +25,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Shared cache: in process memory by default, Redis when REDIS_URL is set (see config.py), so that several
+# web processes see one cache and one invalidation.
+cache = Cache()

@@ -31,12 +31,24 @@ def _empty(msg) -> bool:
     return not msg.string if isinstance(msg.id, str) else not all(msg.string)
 
 
+def _fragments() -> dict:
+    """Hindi written in marketplace/translations/hi-src/*.po (one file per piece of work, so that people
+    working in parallel never edit the same catalogue); folded into the catalogue's empty entries."""
+    found = {}
+    for path in sorted((TRANSLATIONS / "hi-src").glob("*.po")):
+        for msg in _read(path):
+            if msg.id and not _empty(msg):
+                found[msg.id] = msg.string
+    return found
+
+
 def main() -> int:
     pot = TRANSLATIONS / "messages.pot"
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-o", str(pot), "--no-location", "--sort-output",
              "marketplace", "templates")
     _pybabel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
     missing = []
+    fragments = _fragments()
     for lang in ("en", "hi"):
         path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
         catalog = _read(path)
@@ -46,6 +58,8 @@ def main() -> int:
             msg.flags.discard("fuzzy")
             if lang == "en" and _empty(msg):  # plural entries too: their msgstr is a tuple of empty strings
                 msg.string = msg.id
+            if lang == "hi" and _empty(msg) and msg.id in fragments:
+                msg.string = fragments[msg.id]
             empty = _empty(msg)
             if empty:
                 missing.append((lang, msg.id))
