@@ -67,6 +67,15 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+    register_requisition_blueprints(app)
+
+
+def register_requisition_blueprints(app: Flask) -> None:
+    from marketplace.institutions.views import bp as institutions_bp
+    from marketplace.requisitions.views import bp as requisitions_bp
+
+    for bp in (institutions_bp, requisitions_bp):
+        app.register_blueprint(bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

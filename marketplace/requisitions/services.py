@@ -356,8 +356,8 @@ def save_split(req_id: int, expected_version: int, shares: dict[int, int], actor
     if below:
         raise RequisitionError(_l("A share cannot be less than what the group already accepted."), field="shares")
     new_ids = [s for s, q in shares.items() if s not in existing and q > 0]
-    facts = dict(db.session.execute(select(Seller.id, Seller.block_id).where(Seller.id.in_(new_ids)))) if new_ids \
-        else {}
+    facts = dict(db.session.execute(select(Seller.id, Seller.block_id).where(Seller.id.in_(new_ids))).all()) \
+        if new_ids else {}
     if len(facts) != len(new_ids):
         raise RequisitionError(_l("We could not find one of the groups."), field="shares", status=404)
     nodal = nodal_federations(set(facts.values()))
