@@ -42,8 +42,8 @@ def visible_requisitions(user) -> list:
 
 
 def own_share(req_id: int, seller_id: int):
-    stmt = (select(Allocation, Seller.name_hi, Seller.name_en, Quote)
-            .join(Seller, Seller.id == seller_id)
+    stmt = (select(Allocation, Seller.name_hi, Seller.name_en, Quote).select_from(Allocation)
+            .join(Seller, Seller.id == Allocation.seller_id)
             .outerjoin(Quote, (Quote.requisition_id == req_id) & (Quote.seller_id == seller_id))
             .where(Allocation.requisition_id == req_id, Allocation.seller_id == seller_id))
     row = db.session.execute(stmt).first()

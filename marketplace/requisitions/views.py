@@ -3,8 +3,8 @@ a few taps, no JavaScript), block coordinators enter a whole block's day, everyo
 
 from datetime import date, timedelta
 
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
