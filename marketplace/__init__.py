@@ -131,3 +131,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(fulfilment_cli)
     app.cli.add_command(settlements_cli)
+
+    from marketplace.requisitions.cli import requisitions_cli
+
+    app.cli.add_command(requisitions_cli)

@@ -27,7 +27,7 @@ def institution(block, buyer=None, *, approved: bool = True, name: str = "Distri
 
 def groups(blocks, n_each: int, weekly: int = 700, category=None, members: bool = False, federation: str | None = None):
     """`n_each` verified groups in each block, each with a live listing in `category` declaring `weekly`."""
-    category = category or f.make_category("masks")
+    category = category or f.make_category(name_en="Masks", name_hi="मास्क")
     out = []
     for block in blocks:
         for _ in range(n_each):
