@@ -71,10 +71,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_requisition_blueprints(app: Flask) -> None:
+    from marketplace.catalog.bulk_views import bp as catalog_bulk_bp
     from marketplace.institutions.views import bp as institutions_bp
     from marketplace.requisitions.views import bp as requisitions_bp
 
-    for bp in (institutions_bp, requisitions_bp):
+    for bp in (catalog_bulk_bp, institutions_bp, requisitions_bp):
         app.register_blueprint(bp)
 
 

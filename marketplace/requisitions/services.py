@@ -769,3 +769,33 @@ def progress_for_blocks(block_ids) -> list[dict]:
     from marketplace.requisitions.progress import progress_for_blocks as impl
 
     return impl(block_ids)
+
+
+# ---------------------------------------------------------------- made-to-order from a listing
+
+def order_listing(institution: Institution, user, product_id: int, quantity, point_name: str,
+                  block_id: int | None = None) -> Requisition:
+    """An institution orders a made-to-order listing beyond its stock, up to capacity × lead time: a requisition
+    for that one group at the listing's bulk price, promised by today + what the group needs (at most the lead
+    time). It needs no official's split: the group is offered the whole quantity and accepts or declines."""
+    from marketplace.catalog import bulk
+    from marketplace.catalog.models import ProductStatus
+
+    product = db.session.get(Product, product_id)
+    if product is None or product.status != ProductStatus.LIVE:
+        raise RequisitionError(_l("This product is not on sale at the moment."), status=404)
+    limit = bulk.made_to_order_limit(product)
+    if limit is None:
+        raise RequisitionError(_l("This product is not made to order."), status=409)
+    quantity = _positive_int(quantity, "quantity", maximum=limit)
+    if quantity < product.min_order_qty:
+        raise RequisitionError(_l("Enter a quantity of at least %(n)d.", n=product.min_order_qty), field="quantity")
+    price = bulk.unit_price(product.price_paise, bulk.breaks_for([product.id]).get(product.id), quantity)
+    promised = bulk.promised_date(product, quantity, today_ist())
+    req = create_requisition(institution, user, title=(product.title_en or product.title_hi)[:160],
+                             quantity=quantity, deadline=promised, points=[PointRow(point_name, block_id, quantity)],
+                             product_id=product.id, price_paise=price, unit=product.unit)
+    transition(req.id, ReqStatus.SUBMITTED, user, "ordered from the listing")
+    transition(req.id, ReqStatus.APPROVED, None, "a listing's own group: no split needed")
+    save_split(req.id, get(req.id).version, {product.seller_id: quantity}, user, "ordered from the listing")
+    return get(req.id)
