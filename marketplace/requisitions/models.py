@@ -197,8 +197,10 @@ class Lot(db.Model):
     quantity: Mapped[int]
     accepted: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    dispatched: Mapped[int] = mapped_column(default=0)
     reason: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(10), default="handed")  # handed -> checked
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -210,8 +212,10 @@ class Dispatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), index=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("requisition_points.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("requisition_lots.id"), index=True)
     quantity: Mapped[int]
     received: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(10), default="sent")  # sent -> received
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -227,3 +231,38 @@ class Payment(db.Model):
     reference: Mapped[str] = mapped_column(String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RequisitionInvoice(db.Model):
+    """A group's GST invoice to the institution for the units its packaging house accepted in one lot. Numbered in
+    the group's own series (invoices.services), with the buyer's GSTIN and the place of supply; a snapshot."""
+
+    __tablename__ = "requisition_invoices"
+    __table_args__ = (CheckConstraint("total_paise = taxable_paise + cgst_paise + sgst_paise + igst_paise",
+                                      name="req_invoice_adds_up"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("requisition_lots.id"), unique=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    supplier_name: Mapped[str] = mapped_column(String(250))
+    supplier_gstin: Mapped[str | None] = mapped_column(String(15))
+    supplier_state_code: Mapped[str] = mapped_column(String(4))
+    recipient_name: Mapped[str] = mapped_column(String(160))
+    recipient_gstin: Mapped[str | None] = mapped_column(String(15))
+    recipient_address: Mapped[str] = mapped_column(String(400))
+    place_of_supply: Mapped[str] = mapped_column(String(4))
+    po_number: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(250))
+    hsn_code: Mapped[str | None] = mapped_column(String(8))
+    quantity: Mapped[int]
+    unit_price_paise: Mapped[int]
+    gst_rate_bp: Mapped[int]
+    taxable_paise: Mapped[int]
+    cgst_paise: Mapped[int] = mapped_column(default=0)
+    sgst_paise: Mapped[int] = mapped_column(default=0)
+    igst_paise: Mapped[int] = mapped_column(default=0)
+    total_paise: Mapped[int]
