@@ -140,3 +140,38 @@ def test_split_post_needs_an_allocator(app, world):
     assert post(client, url, {**data, f"share-{world.g1.id}": "900"}).status_code == 422  # does not add up
     # the groups accepted 500 each: their shares cannot be cut below that
     assert post(client, url, data).status_code == 422
+
+
+def test_money_and_delivery_routes(app, world):
+    from marketplace.requisitions import delivery
+
+    operator = f.user(Role.OPERATOR)
+    house = f.packaging_house(world.kahara, operators=[operator], serves=(world.kahara.id,))
+    services.report_day(world.req.id, world.g1.id, services.today_ist(), 100, 100, None)
+    group = app.test_client()
+    login(group, world.users["group"].login_name)
+    assert post(group, f"/requisitions/{world.req.id}/lots", {"seller": world.g1.id, "quantity": "100"}
+                ).status_code == 303
+    lot_id = delivery.lots_at_house(house.id)[0][0].id
+    stranger = app.test_client()
+    login(stranger, f.user(Role.OPERATOR).login_name)
+    assert stranger.get(f"/requisitions/house/{house.id}").status_code == 403
+    assert post(stranger, f"/requisitions/lots/{lot_id}/check", {"accepted": "100"}).status_code == 403
+    op = app.test_client()
+    login(op, operator.login_name)
+    assert op.get(f"/requisitions/house/{house.id}").status_code == 200
+    assert post(op, f"/requisitions/lots/{lot_id}/check", {"accepted": "100", "rejected": "0"}).status_code == 303
+    inv = delivery.invoices_of(world.req.id)[0]
+    for who, status in [("buyer", 200), ("group", 200), ("group2", 404), ("other_buyer", 404), ("bpm", 404)]:
+        client = app.test_client()
+        login(client, world.users[who].login_name)
+        assert client.get(f"/requisitions/invoices/{inv.id}").status_code == status, who
+    for who, status in [("buyer", 200), ("other_buyer", 404), ("group", 403)]:
+        client = app.test_client()
+        login(client, world.users[who].login_name)
+        assert client.get(f"/institutions/{world.inst.id}/statement").status_code == status, who
+    buyer = app.test_client()
+    login(buyer, world.users["buyer"].login_name)
+    assert post(buyer, f"/requisitions/{world.req.id}/payments", {"amount": "100", "reference": "UTR1234"}
+                ).status_code == 403
+    assert delivery.paid_total(world.req.id) == 0

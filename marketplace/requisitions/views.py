@@ -132,9 +132,15 @@ def show(req_id: int):
     prog = progress_mod.progress(req, scope_blocks=scope.blocks, page=arg_int("page", 1, minimum=1, maximum=10000))
     quotes = services.quotes_of(req.id) if req.price_paise is None and scope.kind != "official" or scope.approver \
         else []
+    from marketplace.requisitions import delivery
+
+    money = scope.kind in ("admin", "buyer")
     return render_template("requisitions/show.html", req=req, scope=scope, prog=prog,
                            inst=institutions.get(req.institution_id), quotes=quotes if req.price_paise is None else [],
-                           lagging=len(services.lagging(req)) if scope.allocate else 0)
+                           lagging=len(services.lagging(req)) if scope.allocate else 0,
+                           dispatches=delivery.open_dispatches(req.id) if money else [],
+                           invoices=delivery.invoices_of(req.id, limit=50) if money else [],
+                           paid=delivery.paid_total(req.id) if money else 0)
 
 
 @bp.get("/requisitions/<int:req_id>/chart.svg")
@@ -304,8 +310,10 @@ def share(req_id: int):
             errors, status = exc.errors or {"form": exc.message}, exc.status
     from marketplace.requisitions.queries import own_share
 
+    from marketplace.requisitions import delivery
+
     return render_template("requisitions/share.html", req=req, share=own_share(req.id, seller_id),
-                           seller_id=seller_id, errors=errors,
+                           seller_id=seller_id, errors=errors, invoices=delivery.invoices_of(req.id, [seller_id], 20),
                            history=services.report_history(req.id, seller_id)), status
 
 
@@ -378,3 +386,149 @@ def block_day(req_id: int, block_id: int):
                                     day=day.isoformat())), 303
     return render_template("requisitions/block.html", req=req, grid=grid, day=day, block_id=block_id,
                            errors=errors), status
+
+
+# ---------------------------------------------------------------- lots, dispatch, receipt, money
+
+@bp.post("/requisitions/<int:req_id>/lots")
+@role_required(Role.SELLER)
+def hand_lot(req_id: int):
+    from marketplace.requisitions import delivery
+
+    req, scope = _load(req_id)
+    if scope.kind != "group":
+        abort(403)
+    seller_id = _group(scope)
+    try:
+        lot = delivery.hand_lot(req.id, seller_id, request.form.get("quantity", ""), current_user)
+    except RequisitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Lot %(n)d: take %(q)s units to the packaging house.", n=lot.id, q=qty(lot.quantity)), "success")
+    return redirect(url_for("requisitions.share", req_id=req.id, seller=seller_id)), 303
+
+
+@bp.get("/requisitions/house/<int:house_id>")
+@role_required(Role.OPERATOR)
+def house_lots(house_id: int):
+    from marketplace.accounts.access import operates_house
+    from marketplace.fulfilment import houses
+    from marketplace.requisitions import delivery
+
+    house = houses.get_house(house_id) or abort(404)
+    if not operates_house(current_user, house.id):
+        abort(403)
+    rows = delivery.lots_at_house(house.id)
+    points = {rid: delivery.points_of(rid) for rid in {lot.requisition_id for lot, *_ in rows}}
+    return render_template("requisitions/house.html", house=house, rows=rows, points=points)
+
+
+def _lot_house(lot_id: int):
+    from marketplace.accounts.access import operates_house
+    from marketplace.extensions import db
+    from marketplace.requisitions.models import Lot
+
+    lot = db.session.get(Lot, lot_id) or abort(404)
+    if lot.house_id is None or not operates_house(current_user, lot.house_id):
+        abort(403)
+    return lot
+
+
+@bp.post("/requisitions/lots/<int:lot_id>/check")
+@role_required(Role.OPERATOR)
+def check_lot(lot_id: int):
+    from marketplace.requisitions import delivery
+
+    lot = _lot_house(lot_id)
+    try:
+        delivery.check_lot(lot.id, request.form.get("accepted", ""), request.form.get("rejected", "0") or "0",
+                           request.form.get("reason"), current_user)
+    except RequisitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Lot checked. The group's invoice is issued."), "success")
+    return redirect(url_for("requisitions.house_lots", house_id=lot.house_id)), 303
+
+
+@bp.post("/requisitions/lots/<int:lot_id>/dispatch")
+@role_required(Role.OPERATOR)
+def dispatch_lot(lot_id: int):
+    from marketplace.requisitions import delivery
+
+    lot = _lot_house(lot_id)
+    point = request.form.get("point", "")
+    try:
+        delivery.dispatch(lot.id, int(point) if point.isdigit() and len(point) < 10 else 0,
+                          request.form.get("quantity", ""), current_user)
+    except RequisitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Dispatched."), "success")
+    return redirect(url_for("requisitions.house_lots", house_id=lot.house_id)), 303
+
+
+@bp.post("/requisitions/dispatches/<int:dispatch_id>/receive")
+@role_required(Role.BUYER)
+def receive(dispatch_id: int):
+    from marketplace.extensions import db
+    from marketplace.requisitions import delivery
+    from marketplace.requisitions.models import Dispatch
+
+    row = db.session.get(Dispatch, dispatch_id) or abort(404)
+    req, scope = _load(row.requisition_id)
+    if not scope.buyer and scope.kind != "admin":
+        abort(403)
+    try:
+        delivery.receive(row.id, request.form.get("received", ""), current_user, request.form.get("note"))
+    except RequisitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Receipt confirmed."), "success")
+    return redirect(url_for("requisitions.show", req_id=req.id)), 303
+
+
+@bp.post("/requisitions/<int:req_id>/payments")
+@role_required(Role.ADMIN)
+def record_payment(req_id: int):
+    from marketplace.requisitions import delivery
+
+    req, _scope = _load(req_id)
+    try:
+        amount = parse_rupees(request.form.get("amount", ""))
+    except ValueError:
+        amount = 0
+    try:
+        delivery.record_payment(req.id, amount, request.form.get("reference", ""), current_user)
+    except RequisitionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Payment recorded."), "success")
+    return redirect(url_for("requisitions.show", req_id=req.id)), 303
+
+
+@bp.get("/requisitions/invoices/<int:invoice_id>")
+@login_required
+def invoice(invoice_id: int):
+    from marketplace.accounts.access import can_manage_seller
+    from marketplace.requisitions import delivery
+
+    inv = delivery.get_invoice(invoice_id) or abort(404)
+    req = services.get(inv.requisition_id)
+    scope = requisition_scope(current_user, req)
+    allowed = scope is not None and (scope.kind in ("admin", "buyer") or (
+        scope.kind == "group" and can_manage_seller(current_user, inv.seller_id)))
+    if not allowed:
+        abort(404)
+    return render_template("requisitions/invoice.html", inv=inv)
+
+
+@bp.get("/institutions/<int:institution_id>/statement")
+@role_required(Role.BUYER)
+def statement(institution_id: int):
+    from marketplace.requisitions import delivery
+
+    inst = institutions.get(institution_id) or abort(404)
+    if current_user.role != Role.ADMIN and institutions.person_role(current_user, inst.id) is None:
+        abort(404)
+    return render_template("requisitions/statement.html", inst=inst,
+                           rows=delivery.institution_statement(inst.id))
