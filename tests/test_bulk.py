@@ -76,7 +76,7 @@ def test_institution_orders_beyond_stock_up_to_capacity_times_lead_time(app, geo
     with pytest.raises(requisitions.RequisitionError):
         requisitions.order_listing(inst, buyer, item.id, "1601", "Collectorate")
     req = requisitions.order_listing(inst, buyer, item.id, "1100", "Collectorate")
-    assert req.price_paise == 4000 and req.deadline == requisitions.today_ist() + timedelta(days=10)  # 1000 / 700 a week
+    assert req.price_paise == 4000 and req.deadline == requisitions.today_ist() + timedelta(days=10)  # 1000 at 700/week
     a = db.session.scalar(select(Allocation).where(Allocation.requisition_id == req.id))
     assert (a.seller_id, a.quantity, a.status) == (item.seller_id, 1100, "offered")
     client = app.test_client()

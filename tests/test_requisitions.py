@@ -12,6 +12,7 @@ from marketplace.requisitions.models import (
     Allocation,
     DailyReport,
     Requisition,
+    RequisitionDay,
     RequisitionEvent,
     RequisitionPoint,
 )
@@ -280,6 +281,9 @@ def test_report_is_idempotent_and_correction_keeps_history(running):
     assert [(r.made, r.current) for r in rows] == [(50, False), (40, True)]
     a = next(a for a in services.allocations_of(req.id) if a.seller_id == ids[0])
     assert (a.made, a.passed) == (40, 40)
+    services.report_day(req.id, ids[1], day, 7, 7, None)  # the same block and day: one day row, summed
+    days = db.session.execute(select(RequisitionDay.day, RequisitionDay.made, RequisitionDay.passed)).all()
+    assert days == [(day, 47, 47)]
 
 
 @pytest.mark.parametrize("made,passed,field", [("-1", "0", "made"), ("5", "6", "passed"), ("x", "0", "made"),

@@ -29,6 +29,7 @@ from marketplace.requisitions.models import (
     DailyReport,
     ReqStatus,
     Requisition,
+    RequisitionDay,
     RequisitionEvent,
     RequisitionPoint,
 )
@@ -124,6 +125,16 @@ def _saharsa_groups(district: District, blocks: list[Block], category_id: int) -
             if bid in per_block][:SAHARSA_GROUPS]
 
 
+def day_rows(req_id: int, reports: list[dict]) -> list[dict]:
+    """The per-block day totals of bulk-inserted reports (requisition_days, as report_day keeps them)."""
+    days: dict = {}
+    for r in reports:
+        made, passed = days.get((r["block_id"], r["day"]), (0, 0))
+        days[(r["block_id"], r["day"])] = (made + r["made"], passed + r["passed"])
+    return [{"requisition_id": req_id, "block_id": b, "day": d, "made": m, "passed": p}
+            for (b, d), (m, p) in days.items()]
+
+
 def datetime_2020():
     from datetime import UTC, datetime
 
@@ -191,6 +202,7 @@ def _saharsa(buyer, summary) -> None:
                             "at": now})
         totals[alloc_id] = (made_total, passed_total)
     db.session.execute(insert(DailyReport), reports)
+    db.session.execute(insert(RequisitionDay), day_rows(req.id, reports))
     from sqlalchemy import bindparam, update
 
     db.session.execute(update(Allocation.__table__).where(Allocation.__table__.c.id == bindparam("aid"))

@@ -184,6 +184,20 @@ class DailyReport(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RequisitionDay(db.Model):
+    """Made and passed per requisition, block and day: kept with each report (by difference) so the daily chart
+    reads days × blocks rows, not every group's report."""
+
+    __tablename__ = "requisition_days"
+    __table_args__ = (UniqueConstraint("requisition_id", "block_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id"))
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"))
+    day: Mapped[date] = mapped_column(Date)
+    made: Mapped[int] = mapped_column(default=0)
+    passed: Mapped[int] = mapped_column(default=0)
+
+
 class Lot(db.Model):
     """Goods a group hands to its block's packaging house; the house counts and checks them."""
 

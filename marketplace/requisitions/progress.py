@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from marketplace.extensions import db
 from marketplace.geo.models import Block
 from marketplace.institutions.models import Institution
-from marketplace.requisitions.models import RUNNING, Allocation, DailyReport, Requisition, RequisitionPoint
+from marketplace.requisitions.models import RUNNING, Allocation, Requisition, RequisitionDay, RequisitionPoint
 from marketplace.requisitions.services import today_ist
 from marketplace.sellers.models import Seller
 
@@ -62,6 +62,14 @@ def _scoped(stmt, column, scope_blocks):
     return stmt if scope_blocks is None else stmt.where(column.in_(list(scope_blocks)))
 
 
+def daily_totals(req: Requisition, scope_blocks=None) -> list:
+    """(day, made, passed) from the per-block day rows (days × blocks rows, whatever the number of groups)."""
+    d = RequisitionDay
+    return list(db.session.execute(_scoped(
+        select(d.day, func.sum(d.made), func.sum(d.passed)).where(d.requisition_id == req.id)
+        .group_by(d.day).order_by(d.day), d.block_id, scope_blocks)))
+
+
 def elapsed_and_duration(req: Requisition, as_of: date) -> tuple[int, int]:
     start = req.started_on or as_of
     duration = max((req.deadline - start).days, 1)
@@ -84,10 +92,7 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
                func.sum(a.passed), func.sum(a.accepted), func.sum(a.delivered))
         .join(Block, Block.id == a.block_id).where(a.requisition_id == req.id, a.quantity > 0)
         .group_by(a.block_id, Block.name_en, Block.name_hi).order_by(Block.name_en), a.block_id, scope_blocks)))
-    d = DailyReport
-    daily = list(db.session.execute(_scoped(
-        select(d.day, func.sum(d.made), func.sum(d.passed)).where(d.requisition_id == req.id, d.current.is_(True))
-        .group_by(d.day).order_by(d.day), d.block_id, scope_blocks)))
+    daily = daily_totals(req, scope_blocks)
     elapsed, duration = elapsed_and_duration(req, as_of)
     # behind: made is short of the straight line from the start to the deadline (committed × elapsed / duration)
     shortfall = a.committed * elapsed - a.made * duration
@@ -116,7 +121,7 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
                     target * elapsed // duration)
 
 
-def chart_svg(prog: Progress, title: str, labels: tuple[str, str, str]) -> bytes:
+def chart_svg(prog, title: str, labels: tuple[str, str, str]) -> bytes:
     """Daily made and passed as bars and the running total against the target, server-side (no JavaScript)."""
     import pygal
     from pygal.style import Style

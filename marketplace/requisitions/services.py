@@ -36,6 +36,7 @@ from marketplace.requisitions.models import (
     QuoteStatus,
     ReqStatus,
     Requisition,
+    RequisitionDay,
     RequisitionEvent,
     RequisitionPoint,
 )
@@ -668,9 +669,27 @@ def report_day(req_id: int, seller_id: int, day: date, made, passed, actor, over
     except IntegrityError:  # the same day reported at the same moment by another member: theirs stands
         db.session.rollback()
         raise RequisitionError(_l("This day was reported just now. Please look again."), status=409) from None
+    _add_to_day(req_id, a.block_id, day, d_made, d_passed)
     if commit:
         db.session.commit()
     return ReportResult("corrected" if old else "saved", row.id)
+
+
+def _add_to_day(req_id: int, block_id: int, day: date, made: int, passed: int) -> None:
+    """Add a report's difference to the block's day row (made at the first report of that block and day)."""
+    if not made and not passed:
+        return
+    key = (RequisitionDay.requisition_id == req_id, RequisitionDay.block_id == block_id, RequisitionDay.day == day)
+    bump = (update(RequisitionDay).where(*key).values(made=RequisitionDay.made + made,
+                                                      passed=RequisitionDay.passed + passed)
+            .execution_options(synchronize_session=False))
+    if db.session.execute(bump).rowcount:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(RequisitionDay(requisition_id=req_id, block_id=block_id, day=day, made=made, passed=passed))
+    except IntegrityError:  # another report of the block made the row just now
+        db.session.execute(bump)
 
 
 def report_history(req_id: int, seller_id: int, limit: int = 14) -> list[DailyReport]:
