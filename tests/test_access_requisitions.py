@@ -175,3 +175,35 @@ def test_money_and_delivery_routes(app, world):
     assert post(buyer, f"/requisitions/{world.req.id}/payments", {"amount": "100", "reference": "UTR1234"}
                 ).status_code == 403
     assert delivery.paid_total(world.req.id) == 0
+
+
+def test_state_quote_reoffer_and_institution_posts(app, world):
+    from marketplace.institutions.models import Institution
+    from marketplace.requisitions.models import Quote, Requisition
+
+    def client_for(who):
+        c = app.test_client()
+        login(c, world.users[who].login_name)
+        return c
+
+    url = f"/requisitions/{world.req.id}/state"
+    assert post(client_for("other_buyer"), url, {"action": "cancel", "reason": "x"}).status_code == 404
+    assert post(client_for("group"), url, {"action": "cancel", "reason": "x"}).status_code == 403
+    assert post(client_for("bpm"), url, {"action": "cancel", "reason": "x"}).status_code == 403
+    assert post(client_for("buyer"), f"/requisitions/{world.req.id}/reoffer", {"version": "9"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Requisition, world.req.id).status == "in_production"
+    # a quote on another requisition of this institution: another institution's buyer cannot accept it
+    quote = Quote(requisition_id=world.req.id, seller_id=world.g1.id, price_paise=400, quantity=10)
+    db.session.add(quote)
+    db.session.commit()
+    assert post(client_for("other_buyer"), f"/requisitions/quotes/{quote.id}/accept", {"version": "1"}
+                ).status_code == 404
+    assert db.session.get(Quote, quote.id).status == "open"
+    pending, _ = rf.institution(world.kahara, approved=False, name="Pending body")
+    assert post(client_for("bpm"), f"/institutions/{pending.id}/decide", {"action": "approve"}).status_code == 403
+    assert post(client_for("dpm"), f"/institutions/{pending.id}/decide", {"action": "approve"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Institution, pending.id).status == "approved"
+    assert post(client_for("other_buyer"), "/requisitions/dispatches/999/receive", {"received": "1"}
+                ).status_code == 404

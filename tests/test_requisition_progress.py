@@ -78,3 +78,21 @@ def test_progress_page_statements_do_not_grow_with_groups(app, geo, who):
         counts.append(len(statements))
         assert client.get(f"{url}/chart.svg").data.startswith(b"<?xml")
     assert counts[0] == counts[1], counts
+
+
+def test_list_and_block_grid_statements_do_not_grow(app, geo):
+    counts = []
+    for n in (2, 12):
+        req, buyer, made = _running(geo, n)
+        official = f.official(geo["Kahara"], "district")
+        client = app.test_client()
+        login(client, official.login_name)
+        pages = [f"/requisitions/{req.id}/block/{geo['Kahara'].id}", "/requisitions"]
+        row = []
+        for url in pages:
+            assert client.get(url).status_code == 200
+            with counting() as statements:
+                assert client.get(url).status_code == 200
+            row.append(len(statements))
+        counts.append(row)
+    assert counts[0] == counts[1], counts
