@@ -96,3 +96,13 @@ def test_list_and_block_grid_statements_do_not_grow(app, geo):
             row.append(len(statements))
         counts.append(row)
     assert counts[0] == counts[1], counts
+
+
+def test_chart_leaves_no_import_hook_behind():
+    """pygal's map-plugin import hook would turn every later import into an ImportWarning (errors in tests)."""
+    import sys
+
+    from marketplace.requisitions.progress import _pygal
+
+    _pygal()
+    assert not any(type(f).__name__ == "PluginImportFixer" for f in sys.meta_path)

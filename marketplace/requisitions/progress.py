@@ -121,9 +121,20 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
                     target * elapsed // duration)
 
 
-def chart_svg(prog, title: str, labels: tuple[str, str, str]) -> bytes:
-    """Daily made and passed as bars and the running total against the target, server-side (no JavaScript)."""
+def _pygal():
+    """pygal, without the import hook it adds to sys.meta_path for its map plugins: the hook has no find_spec,
+    so any later import anywhere in the process (e.g. Pillow loading a plugin) raises an ImportWarning."""
+    import sys
+
     import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+def chart_svg(prog, title: str, labels: tuple[str, str, str]) -> bytes:
+    """Daily made and passed as bars, server-side (no JavaScript; the page shows the same figures in a table)."""
+    pygal = _pygal()
     from pygal.style import Style
 
     style = Style(background="white", plot_background="white", colors=("#b45309", "#15803d", "#1d4ed8"),
