@@ -211,6 +211,37 @@ def _saharsa(buyer, summary) -> None:
     db.session.commit()
     summary.created["requisition groups (Saharsa masks)"] += len(allocs)
     summary.created["daily reports"] += len(reports)
+    _first_lots(req, groups, buyer, summary)
+
+
+def _first_lots(req: Requisition, groups: list, buyer, summary) -> None:
+    """The demo's own Kahara groups have handed their first lots to the Kahara packaging house, which checked
+    them (invoices issued, ledgers credited); one lot reached its panchayat with a small shortfall; the
+    district paid its advance by bank transfer. Through the real services, so the money adds up."""
+    from marketplace.requisitions import delivery
+
+    operator = find_user("+919811000002")
+    admin = find_user("admin@haat.example")
+    kahara = db.session.scalar(select(Block.id).where(Block.name_en == "Kahara"))
+    own = [sid for sid, bid, _f in groups if bid == kahara and not db.session.scalar(
+        select(Seller.nrlm_code.like("BR-SAH-M%")).where(Seller.id == sid))][:3]
+    first = None
+    for sid in own:
+        passed = db.session.scalar(select(Allocation.passed).where(Allocation.requisition_id == req.id,
+                                                                   Allocation.seller_id == sid))
+        lot = delivery.hand_lot(req.id, sid, passed // 2, None)
+        rejected = lot.quantity // 40
+        delivery.check_lot(lot.id, lot.quantity - rejected, rejected, "loose ear loops" if rejected else None,
+                           operator)
+        first = first or lot
+        summary.created["lots checked"] += 1
+    if first is not None:
+        point = db.session.scalar(select(RequisitionPoint).where(RequisitionPoint.requisition_id == req.id,
+                                                                 RequisitionPoint.block_id == kahara).limit(1))
+        db.session.refresh(first)
+        sent = delivery.dispatch(first.id, point.id, first.accepted, operator)
+        delivery.receive(sent.id, first.accepted - 12, buyer, "12 masks wet in the rain")
+    delivery.record_payment(req.id, req.advance_paise, "SBIN20200421ADV01", admin)
 
 
 # ---------------------------------------------------------------- Muzaffarpur uniforms, Kondagaon dhokra
