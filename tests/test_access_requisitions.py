@@ -207,3 +207,23 @@ def test_state_quote_reoffer_and_institution_posts(app, world):
     assert db.session.get(Institution, pending.id).status == "approved"
     assert post(client_for("other_buyer"), "/requisitions/dispatches/999/receive", {"received": "1"}
                 ).status_code == 404
+
+
+def test_group_finds_and_answers_a_quote_me_requisition(app, world):
+    from marketplace.requisitions.models import Quote
+
+    from marketplace.catalog.models import Category
+
+    category = db.session.get(Category, world.req.category_id)
+    req = rf.requisition(world.inst, world.users["buyer"], category, [("Bangaon", world.kahara, 100)], price=None)
+    client = app.test_client()
+    login(client, world.users["other_group"].login_name)  # a Kahara group with no share yet
+    assert f"/requisitions/{req.id}/share" in client.get("/requisitions").get_data(as_text=True)
+    assert client.get(f"/requisitions/{req.id}/share").status_code == 200
+    assert post(client, f"/requisitions/{req.id}/share", {"action": "quote", "price": "14.50", "quantity": "60"}
+                ).status_code == 303
+    quote = db.session.scalar(select(Quote))
+    assert (quote.price_paise, quote.quantity) == (1450, 60)
+    outsider = app.test_client()
+    login(outsider, f.user(Role.SELLER).login_name)
+    assert outsider.get(f"/requisitions/{req.id}/share").status_code in (403, 404)

@@ -35,9 +35,15 @@ def visible_requisitions(user) -> list:
             Requisition.id.in_(select(Allocation.requisition_id).where(Allocation.block_id == block)),
             Requisition.id.in_(select(RequisitionPoint.requisition_id).where(RequisitionPoint.block_id == block))))))
     if user.role == Role.SELLER:
+        from marketplace.geo.models import Block
+
         groups = select(Member.seller_id).where(Member.user_id == user.id, Member.active.is_(True))
-        return list(db.session.execute(stmt.where(
-            Requisition.id.in_(select(Allocation.requisition_id).where(Allocation.seller_id.in_(groups))))))
+        districts = select(Block.district_id).join(Seller, Seller.block_id == Block.id).where(Seller.id.in_(groups))
+        return list(db.session.execute(stmt.where(or_(
+            Requisition.id.in_(select(Allocation.requisition_id).where(Allocation.seller_id.in_(groups))),
+            # "quote me" requisitions of the group's district, open for quotes
+            Requisition.price_paise.is_(None) & Requisition.status.in_((ReqStatus.APPROVED, ReqStatus.ALLOCATING))
+            & Requisition.district_id.in_(districts)))))
     return []
 
 
