@@ -210,9 +210,8 @@ def test_state_quote_reoffer_and_institution_posts(app, world):
 
 
 def test_group_finds_and_answers_a_quote_me_requisition(app, world):
-    from marketplace.requisitions.models import Quote
-
     from marketplace.catalog.models import Category
+    from marketplace.requisitions.models import Quote
 
     category = db.session.get(Category, world.req.category_id)
     req = rf.requisition(world.inst, world.users["buyer"], category, [("Bangaon", world.kahara, 100)], price=None)
