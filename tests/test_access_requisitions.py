@@ -226,3 +226,17 @@ def test_group_finds_and_answers_a_quote_me_requisition(app, world):
     outsider = app.test_client()
     login(outsider, f.user(Role.SELLER).login_name)
     assert outsider.get(f"/requisitions/{req.id}/share").status_code in (403, 404)
+
+
+def test_delivery_points_of_an_institution(app, world):
+    from marketplace.institutions.models import DeliveryPoint
+
+    url = f"/institutions/{world.inst.id}/points"
+    other = app.test_client()
+    login(other, world.users["other_buyer"].login_name)
+    assert post(other, url, {"name": "Someone else's office"}).status_code == 404
+    mine = app.test_client()
+    login(mine, world.users["buyer"].login_name)
+    assert post(mine, url, {"name": "Collectorate store", "block_id": world.kahara.id}).status_code == 303
+    assert [p.name for p in db.session.scalars(select(DeliveryPoint))] == ["Collectorate store"]
+    assert "Collectorate store" in mine.get(f"/institutions/{world.inst.id}").get_data(as_text=True)

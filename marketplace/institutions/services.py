@@ -168,3 +168,7 @@ def pending_for(user) -> list[Institution]:
 
 def districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name_en)))
+
+
+def blocks_of(district_id: int) -> list[Block]:
+    return list(db.session.scalars(select(Block).where(Block.district_id == district_id).order_by(Block.name_en)))

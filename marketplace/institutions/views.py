@@ -50,7 +50,9 @@ def show(institution_id: int):
                                                                                            inst.district_id):
         abort(403)
     return render_template("institutions/show.html", inst=inst, kinds=_kinds(),
-                           can_approve=approves_institutions_in(current_user, inst.district_id))
+                           can_approve=approves_institutions_in(current_user, inst.district_id),
+                           is_member=services.person_role(current_user, inst.id) is not None,
+                           blocks=services.blocks_of(inst.district_id))
 
 
 @bp.get("/institutions/pending")
@@ -74,4 +76,22 @@ def decide(institution_id: int):
         flash(str(exc.message), "error")
         return redirect(url_for("institutions.show", institution_id=inst.id)), 303
     flash(_("Saved."), "success")
+    return redirect(url_for("institutions.show", institution_id=inst.id)), 303
+
+
+@bp.post("/institutions/<int:institution_id>/points")
+@role_required(Role.BUYER)
+def add_point(institution_id: int):
+    inst = services.get(institution_id) or abort(404)
+    if services.person_role(current_user, inst.id) is None and current_user.role != Role.ADMIN:
+        abort(404)
+    block = request.form.get("block_id", "")
+    try:
+        services.add_delivery_point(inst, request.form.get("name", ""),
+                                    int(block) if block.isdigit() and len(block) < 10 else None,
+                                    (request.form.get("address") or "").strip()[:300] or None)
+    except InstitutionError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Saved."), "success")
     return redirect(url_for("institutions.show", institution_id=inst.id)), 303
