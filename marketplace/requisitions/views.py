@@ -130,13 +130,12 @@ def show(req_id: int):
     if not scope.sees_progress:
         return redirect(url_for("requisitions.share", req_id=req.id))
     prog = progress_mod.progress(req, scope_blocks=scope.blocks, page=arg_int("page", 1, minimum=1, maximum=10000))
-    quotes = services.quotes_of(req.id) if req.price_paise is None and scope.kind != "official" or scope.approver \
-        else []
+    quotes = services.quotes_of(req.id) if req.price_paise is None and scope.buyer else []
     from marketplace.requisitions import delivery
 
     money = scope.kind in ("admin", "buyer")
     return render_template("requisitions/show.html", req=req, scope=scope, prog=prog,
-                           inst=institutions.get(req.institution_id), quotes=quotes if req.price_paise is None else [],
+                           inst=institutions.get(req.institution_id), quotes=quotes,
                            lagging=len(services.lagging(req)) if scope.allocate else 0,
                            dispatches=delivery.open_dispatches(req.id) if money else [],
                            invoices=delivery.invoices_of(req.id, limit=50) if money else [],
@@ -207,9 +206,8 @@ def split(req_id: int):
     proposal = []
     try:
         proposal = services.propose(req, cap=cap, override=override)
-    except RequisitionError as exc:
+    except RequisitionError as exc:  # not enough capacity: the page says so and offers the cap and override
         errors.setdefault("cap", exc.message)
-        status = status if status != 200 else 200
     return render_template("requisitions/split.html", req=req, proposal=proposal, cap=cap, override=override,
                            errors=errors, total=sum(p.share for p in proposal)), status
 
