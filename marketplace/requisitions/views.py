@@ -354,6 +354,7 @@ def block_day(req_id: int, block_id: int):
     grid = services.block_grid(req.id, block_id, day)
     errors, status = {}, 200
     if request.method == "POST":
+        request.max_form_parts = 4 * len(grid) + 10  # two inputs a group: a big block has hundreds of groups
         allowed = {}
         for row in grid:
             allowed[str(row[0].seller_id)] = row[0].seller_id
