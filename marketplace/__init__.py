@@ -67,6 +67,16 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+    register_requisition_blueprints(app)
+
+
+def register_requisition_blueprints(app: Flask) -> None:
+    from marketplace.catalog.bulk_views import bp as catalog_bulk_bp
+    from marketplace.institutions.views import bp as institutions_bp
+    from marketplace.requisitions.views import bp as requisitions_bp
+
+    for bp in (catalog_bulk_bp, institutions_bp, requisitions_bp):
+        app.register_blueprint(bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:
@@ -122,3 +132,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(fulfilment_cli)
     app.cli.add_command(settlements_cli)
+
+    from marketplace.requisitions.cli import requisitions_cli
+
+    app.cli.add_command(requisitions_cli)

@@ -89,3 +89,72 @@ def require_seller_access(seller_id: int) -> None:
         abort(401)
     if not can_manage_seller(current_user, seller_id):
         abort(403)
+
+
+# ---------------------------------------------------------------- institutions and requisitions (issue 10)
+
+def approves_institutions_in(user, district_id: int) -> bool:
+    """Admins, and district or state officials over that district, approve institutions."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.OFFICIAL:
+        return False
+    if user.official_level == OfficialLevel.DISTRICT:
+        return user.scope_district_id == district_id
+    if user.official_level == OfficialLevel.STATE:
+        from marketplace.geo.models import District
+
+        return db.session.scalar(select(District.state_id).where(District.id == district_id)) == user.scope_state_id
+    return False
+
+
+class RequisitionScope:
+    """What one user may see and do on one requisition. `blocks` None means every block; `sellers` set means
+    only those groups' own shares (a group member)."""
+
+    def __init__(self, kind: str, *, blocks=None, sellers=frozenset(), allocate=False, buyer=False, approver=False):
+        self.kind, self.blocks, self.sellers = kind, blocks, frozenset(sellers)
+        self.allocate, self.buyer, self.approver = allocate, buyer, approver
+
+    @property
+    def sees_progress(self) -> bool:
+        return self.kind in ("admin", "buyer", "official")
+
+
+def requisition_scope(user, req) -> RequisitionScope | None:
+    """None: this user may not see the requisition at all (another institution, an unrelated group)."""
+    if user is None or not user.is_authenticated or req is None:
+        return None
+    if user.role == Role.ADMIN:
+        return RequisitionScope("admin", allocate=True, approver=True)
+    from marketplace.institutions.models import InstitutionPerson, PersonRole
+    from marketplace.requisitions.models import Allocation, RequisitionPoint
+
+    if user.role == Role.BUYER:
+        role = db.session.scalar(select(InstitutionPerson.role).where(
+            InstitutionPerson.institution_id == req.institution_id, InstitutionPerson.user_id == user.id))
+        if role is None:
+            return None
+        approver = role == PersonRole.APPROVER
+        return RequisitionScope("buyer", buyer=True, approver=approver, allocate=approver and req.run_by_buyer)
+    if user.role == Role.OFFICIAL:
+        if approves_institutions_in(user, req.district_id):
+            return RequisitionScope("official", allocate=not req.run_by_buyer, approver=True)
+        if user.official_level == OfficialLevel.BLOCK and user.scope_block_id:
+            block = user.scope_block_id
+            touches = db.session.scalar(select(Allocation.id).where(Allocation.requisition_id == req.id,
+                                                                    Allocation.block_id == block).limit(1)) or \
+                db.session.scalar(select(RequisitionPoint.id).where(RequisitionPoint.requisition_id == req.id,
+                                                                     RequisitionPoint.block_id == block).limit(1))
+            return RequisitionScope("official", blocks={block}) if touches else None
+        return None
+    if user.role == Role.SELLER:
+        from marketplace.sellers.models import Member
+
+        mine = set(db.session.scalars(select(Allocation.seller_id).join(
+            Member, Member.seller_id == Allocation.seller_id).where(
+            Allocation.requisition_id == req.id, Member.user_id == user.id, Member.active.is_(True))))
+        return RequisitionScope("group", sellers=mine) if mine else None
+    return None

@@ -68,6 +68,7 @@ class Product(TimestampMixin, db.Model):
     min_order_qty: Mapped[int] = mapped_column(default=1)
     stock: Mapped[int] = mapped_column(default=0)
     lead_time_days: Mapped[int | None]  # made to order when set
+    weekly_capacity: Mapped[int | None]  # units the group can make in a week (bulk orders, requisitions)
     hsn_code: Mapped[str | None] = mapped_column(String(8))
     gst_rate_bp: Mapped[int] = mapped_column(default=0)  # basis points: 500 = 5 %
     weight_grams: Mapped[int | None]
@@ -128,3 +129,16 @@ class ProductEvent(TransitionRecord, db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+class PriceBreak(db.Model):
+    """A bulk price: from `min_quantity` units on, each costs `price_paise` (e.g. 100+ and 1,000+)."""
+
+    __tablename__ = "product_price_breaks"
+    __table_args__ = (UniqueConstraint("product_id", "min_quantity"),
+                      CheckConstraint("min_quantity >= 2", name="break_min_quantity"),
+                      CheckConstraint("price_paise > 0", name="break_price_positive"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    min_quantity: Mapped[int]
+    price_paise: Mapped[int]

@@ -29,6 +29,17 @@ ROLE_LINKS = {
                  ("orders_admin.review_list", _l("Orders to review"))],
 }
 
+# Institutional requisitions (issue 10): appended per role so other changes to the lists merge cleanly.
+for _role, _extra in {
+    Role.BUYER: [("requisitions.index", _l("Requisitions")), ("institutions.new", _l("Register your institution"))],
+    Role.OFFICIAL: [("requisitions.index", _l("Requisitions")),
+                    ("institutions.pending", _l("Institutions waiting for approval"))],
+    Role.SELLER: [("requisitions.index", _l("Requisitions"))],
+    Role.ADMIN: [("requisitions.index", _l("Requisitions")),
+                 ("institutions.pending", _l("Institutions waiting for approval"))],
+}.items():
+    ROLE_LINKS[_role] = ROLE_LINKS[_role] + _extra
+
 
 def _links(role: str) -> list[tuple[str, str]]:
     return [(url_for(endpoint), label) for endpoint, label in ROLE_LINKS.get(role, [])

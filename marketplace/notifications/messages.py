@@ -35,4 +35,14 @@ TEMPLATES = {
     "shipment_status": (
         _l("Haat: order %(number)s — %(status)s"),
         _l("Namaste %(name)s, parcel %(shipment)s of your order %(number)s: %(status)s. %(detail)s %(link)s")),
+    # institutional requisitions (requisitions/services.py)
+    "requisition_offer": (
+        _l("Haat: a share of %(title)s for your group"),
+        _l("Namaste %(name)s! Your group is offered a share of the requisition %(title)s. Please accept all, "
+           "part or none of it: %(link)s")),
+    "requisition_summary": (
+        _l("Haat: %(title)s — progress on %(day)s"),
+        _l("Namaste %(name)s, %(title)s on %(day)s: %(made_today)s made that day; in all %(made)s made, "
+           "%(accepted)s accepted, %(delivered)s delivered of %(target)s. %(behind)s groups are behind. "
+           "Expected to finish: %(forecast)s. %(link)s")),
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from marketplace.cart import services as cart
-from marketplace.catalog import stock
+from marketplace.catalog import bulk, stock
 
 SETTINGS = {  # name: default; each may be set in the environment or the app's config
     "DELIVERY_CHARGE_PAISE": 4000,  # per shipment (one seller's part)
@@ -119,7 +119,7 @@ class Quote:
 
 def build_quote(cart_lines: dict[tuple[int, int | None], int]) -> Quote:
     """Price `cart_lines` ((product, variant) -> quantity) as the catalogue stands now."""
-    facts = stock.items(cart_lines)
+    facts = bulk.apply_price_breaks(stock.items(cart_lines), cart_lines)  # bulk prices (issue 10)
     shipments: dict[int, Shipment] = {}
     missing = []
     for key, quantity in cart_lines.items():

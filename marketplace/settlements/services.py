@@ -304,3 +304,16 @@ def batch_csv(batch: PayoutBatch) -> str:
         writer.writerow([_cell(item.account_name), _cell(item.account_number), _cell(item.ifsc),
                          f"{rupees}.{paise:02d}", f"HAAT-{batch.id}-{item.seller_id}", _cell(item.seller_name)])
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- institutional requisitions (issue 10)
+
+def credit_requisition_lot(seller_id: int, lot_id: int, sale_paise: int, actor_id: int | None, memo: str) -> None:
+    """A group's units accepted at the packaging house for an institution: the sale credited, Haat's commission
+    debited (no commit; idempotent per lot). The institution's bank transfer settles the clearing account."""
+    commission = commission_on(sale_paise)
+    _post(f"req-lot:{lot_id}", [
+        _seller_leg(seller_id, EntryKind.SALE, sale_paise), Leg(Account.SALES_CLEARING, EntryKind.SALE, -sale_paise),
+        _seller_leg(seller_id, EntryKind.COMMISSION, -commission),
+        Leg(Account.COMMISSION, EntryKind.COMMISSION, commission),
+    ], seller_id=seller_id, memo=memo, actor_id=actor_id)

@@ -1,0 +1,1 @@
+"""Institutional buyers: organisations, their people and delivery points, approval by an official."""
