@@ -67,6 +67,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+    from marketplace.workers.views import bp as workers_bp
+
+    app.register_blueprint(workers_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:
@@ -122,3 +125,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(fulfilment_cli)
     app.cli.add_command(settlements_cli)
+
+    from marketplace.workers.cli import workers_cli
+
+    app.cli.add_command(workers_cli)

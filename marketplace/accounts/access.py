@@ -89,3 +89,24 @@ def require_seller_access(seller_id: int) -> None:
         abort(401)
     if not can_manage_seller(current_user, seller_id):
         abort(403)
+
+
+# ---------------------------------------------------------------- workers' directory (issue 12)
+
+def worker_booking_role(user, booking) -> str | None:
+    """Which side of a worker booking `user` is on: 'household' (who asked), 'worker' (the worker, or whoever
+    registered her without a phone), 'official' (admins, officials covering the worker's home block); None."""
+    if user is None or not user.is_authenticated:
+        return None
+    if booking.household_id == user.id:
+        return "household"
+    from marketplace.workers.models import WorkerProfile  # workers depends on accounts, not the other way
+
+    worker = db.session.get(WorkerProfile, booking.worker_id)
+    if worker.user_id == user.id or (worker.user_id is None and worker.registered_by_id == user.id):
+        return "worker"
+    from marketplace.geo.models import Block
+
+    if official_covers_block(user, db.session.get(Block, worker.block_id)):
+        return "official"
+    return None
