@@ -13,7 +13,7 @@ from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.models import Message
 from marketplace.workers import services
-from marketplace.workers.models import Booking, BookingEvent, BookingStatus, Rating, Report, WorkCategory, WorkerProfile
+from marketplace.workers.models import Booking, BookingEvent, BookingStatus, Rating, Report, WorkerProfile
 
 from . import factories
 from .conftest import login, post
@@ -273,7 +273,7 @@ def test_tampered_and_expired_links_do_nothing(cats, client, app, monkeypatch):
                   lambda self: int(time.time() - services.REQUEST_TTL.total_seconds() - 60))
         old = services.answer_token(booking)
     r = post(anon, f"/workers/answer/{old}", {"action": "accept"})
-    assert r.status_code == 410 and "expired" in r.get_data(as_text=True)
+    assert r.status_code == 410 and "लिंक समाप्त" in r.get_data(as_text=True)
     db.session.expire_all()
     assert services.get_booking(booking.id).status == BookingStatus.REQUESTED
     assert _count(BookingEvent) == 1

@@ -65,7 +65,8 @@ class WorkerProfile(TimestampMixin, db.Model):
     rating_sum: Mapped[int] = mapped_column(default=0)
     rating_count: Mapped[int] = mapped_column(default=0)
 
-    categories: Mapped[list[WorkCategory]] = relationship(secondary="worker_categories", order_by="WorkCategory.position")
+    categories: Mapped[list[WorkCategory]] = relationship(secondary="worker_categories",
+                                                          order_by="WorkCategory.position")
     areas: Mapped[list["WorkerArea"]] = relationship(cascade="all, delete-orphan", order_by="WorkerArea.id")
 
     @property

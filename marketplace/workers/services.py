@@ -32,14 +32,13 @@ from marketplace.notifications import services as notifications
 from marketplace.workers import messages  # noqa: F401  (registers the message templates)
 from marketplace.workers.models import (
     BOOKING_STATES,
-    HOLDS_SLOT,
     NUMBERS_SHOWN,
     SLOT_HOURS,
     Booking,
     BookingEvent,
     BookingStatus,
-    Rating,
     RateUnit,
+    Rating,
     Report,
     ReportStatus,
     Slot,

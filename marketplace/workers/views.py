@@ -15,7 +15,6 @@ from marketplace.core.params import arg_int
 from marketplace.extensions import limiter
 from marketplace.geo import services as geo
 from marketplace.workers import forms, services
-from marketplace.workers.models import BookingStatus
 
 bp = Blueprint("workers", __name__, url_prefix="/workers")
 
