@@ -142,7 +142,6 @@ def save_category(actor, category: WorkCategory | None, *, slug: str, name_en: s
     category.slug, category.name_en, category.name_hi, category.icon = slug, name_en, name_hi, icon
     category.aliases, category.active = aliases, bool(active)
     db.session.commit()
-    _category_terms.cache_clear()
     return category
 
 
@@ -384,17 +383,20 @@ def check_identity(profile: WorkerProfile, official) -> None:
 
 # ---------------------------------------------------------------- finding a worker
 
-@lru_cache(maxsize=1)
-def _category_terms() -> dict[int, frozenset[str]]:
-    """Each category's search terms: stems and phonetic keys of its names and aliases (search/analysis.py, the
-    same analysis as product search)."""
+@lru_cache(maxsize=256)
+def _terms_of(text: str) -> frozenset[str]:
     from marketplace.search.analysis import word_terms, words
 
-    found = {}
-    for cat in categories():
-        text = " ".join((cat.name_en, cat.name_hi, cat.slug.replace("-", " "), cat.aliases.replace(";", " ")))
-        found[cat.id] = frozenset(t for w in words(text) for t in word_terms(w))
-    return found
+    return frozenset(t for w in words(text) for t in word_terms(w))
+
+
+def _category_terms() -> dict[int, frozenset[str]]:
+    """Each category's search terms: stems and phonetic keys of its names and aliases (search/analysis.py, the
+    same analysis as product search). One small query; the analysis of each text is cached."""
+    rows = db.session.execute(select(WorkCategory.id, WorkCategory.name_en, WorkCategory.name_hi, WorkCategory.slug,
+                                     WorkCategory.aliases).where(WorkCategory.active.is_(True)))
+    return {cid: _terms_of(" ".join((en, hi, slug.replace("-", " "), aliases.replace(";", " "))))
+            for cid, en, hi, slug, aliases in rows}
 
 
 def _near(a: str, b: str) -> bool:
