@@ -459,3 +459,24 @@ def test_days_of_work_by_block(cats):
     assert got[cats["Nadaun"].id] == 1 and got[cats["Kahara"].id] == 0
     assert services.days_of_work_by_block([cats["Hamirpur"].id], future_day())[cats["Hamirpur"].id] == 1
     assert month  # the officials' page shows the same figure per month
+
+
+def test_demo_workers_cover_every_kind_idempotently(geo):
+    from collections import Counter as Count
+
+    from marketplace.demo import workers as demo
+    from marketplace.demo.loader import Summary
+
+    factories.user(Role.CUSTOMER, login=demo.DEMO_HOUSEHOLD_LOGIN)
+    first = Summary()
+    demo.load(first)
+    assert first.created["workers"] > 26 and first.created["worker ratings"] > 0
+    again = Summary()
+    demo.load(again)
+    assert not any(again.created.values())
+    nadaun = services.workers_in_scope(factories.official(geo["Nadaun"]))
+    assert {c.slug for w in nadaun for c in w.categories} == {c.slug for c in services.categories()}
+    assert len(Count(c.id for w in services.workers_in_scope(factories.user(Role.ADMIN)) for c in w.categories)) == 26
+    found = services.find_workers(services.WorkerSearch(q="nal mistri", pin=NADAUN_PIN))
+    assert found.total >= 1 and found.workers[0].rating_count >= 0
+    assert services.own_profile(db.session.scalar(select(User).where(User.mobile == demo.DEMO_WORKER_LOGIN)))
