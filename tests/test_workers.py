@@ -480,3 +480,33 @@ def test_demo_workers_cover_every_kind_idempotently(geo):
     found = services.find_workers(services.WorkerSearch(q="nal mistri", pin=NADAUN_PIN))
     assert found.total >= 1 and found.workers[0].rating_count >= 0
     assert services.own_profile(db.session.scalar(select(User).where(User.mobile == demo.DEMO_WORKER_LOGIN)))
+
+
+def test_profile_photo_shown_and_a_bad_file_refused(cats, client):
+    from io import BytesIO
+
+    user = factories.user(Role.CUSTOMER)
+    login(client, user.mobile)
+    bad = post(client, "/workers/register?lang=en", {**_profile_form(cats), "photo": (BytesIO(b"not a photo"), "x.jpg")},
+               content_type="multipart/form-data")
+    assert bad.status_code in (413, 415, 422) and _count(WorkerProfile) == 0
+    good = post(client, "/workers/register", {**_profile_form(cats), "photo": (BytesIO(factories.png_bytes()), "me.png")},
+                content_type="multipart/form-data")
+    assert good.status_code == 302
+    w = services.own_profile(user)
+    assert w.photo_id is not None
+    assert "wk-photo-big" in client.get(f"/workers/{w.id}").get_data(as_text=True)
+    assert "wk-photo" in client.get("/workers/?q=plumber").get_data(as_text=True)
+
+
+def test_directory_refuses_an_unknown_pin_in_both_languages(cats, client):
+    for lang, text in (("en", "does not exist"), ("hi", "मौजूद नहीं")):
+        r = client.get(f"/workers/?q=plumber&pin=999999&lang={lang}")
+        assert r.status_code == 422 and text in r.get_data(as_text=True)
+    assert client.get("/workers/?date=31-02-2026").status_code == 422
+    assert client.get("/workers/?category=99999999999999").status_code == 422
+
+
+def test_seed_cli(cats, app):
+    result = app.test_cli_runner().invoke(args=["workers", "seed"])
+    assert "categories added: 0" in result.output

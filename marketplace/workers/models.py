@@ -65,6 +65,7 @@ class WorkerProfile(TimestampMixin, db.Model):
     rating_sum: Mapped[int] = mapped_column(default=0)
     rating_count: Mapped[int] = mapped_column(default=0)
 
+    photo = relationship("Image", lazy="joined")
     categories: Mapped[list[WorkCategory]] = relationship(secondary="worker_categories",
                                                           order_by="WorkCategory.position")
     areas: Mapped[list["WorkerArea"]] = relationship(cascade="all, delete-orphan", order_by="WorkerArea.id")
@@ -124,8 +125,6 @@ BOOKING_STATES = StateMachine.define("worker booking", {
     BookingStatus.CANCELLED: (),
     BookingStatus.NO_SHOW: (),
 })
-# States that hold the worker's slot: a second request for it is refused.
-HOLDS_SLOT = frozenset({BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.DONE, BookingStatus.NO_SHOW})
 # States in which both sides see each other's phone numbers.
 NUMBERS_SHOWN = frozenset({BookingStatus.ACCEPTED, BookingStatus.DONE, BookingStatus.NO_SHOW})
 
