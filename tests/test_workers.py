@@ -487,10 +487,11 @@ def test_profile_photo_shown_and_a_bad_file_refused(cats, client):
 
     user = factories.user(Role.CUSTOMER)
     login(client, user.mobile)
-    bad = post(client, "/workers/register?lang=en", {**_profile_form(cats), "photo": (BytesIO(b"not a photo"), "x.jpg")},
-               content_type="multipart/form-data")
+    bad = post(client, "/workers/register?lang=en",
+               {**_profile_form(cats), "photo": (BytesIO(b"not a photo"), "x.jpg")}, content_type="multipart/form-data")
     assert bad.status_code in (413, 415, 422) and _count(WorkerProfile) == 0
-    good = post(client, "/workers/register", {**_profile_form(cats), "photo": (BytesIO(factories.png_bytes()), "me.png")},
+    good = post(client, "/workers/register",
+                {**_profile_form(cats), "photo": (BytesIO(factories.png_bytes()), "me.png")},
                 content_type="multipart/form-data")
     assert good.status_code == 302
     w = services.own_profile(user)

@@ -1,6 +1,7 @@
 """The workers' directory (/workers): finding and booking a worker, the worker's answer link, her own pages,
 the officials' pages and the admin's categories. Thin: every rule lives in services."""
 
+import os
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -102,13 +103,19 @@ def _booking_choices(form, worker) -> None:
     form.fill_choices(worker)
 
 
+def _booking_limit() -> str:
+    """Booking requests per household (not per IP: a village shares one mobile network address)."""
+    return current_app.config.get("WORKER_BOOKING_RATE_LIMIT") or os.environ.get("WORKER_BOOKING_RATE_LIMIT",
+                                                                                 "10 per hour")
+
+
 def _household_key() -> str:
     return f"household:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
 @bp.post("/<int:profile_id>/book")
 @login_required
-@limiter.limit(lambda: current_app.config.get("WORKER_BOOKING_RATE_LIMIT", "10 per hour"), key_func=_household_key)
+@limiter.limit(_booking_limit, key_func=_household_key)
 def book(profile_id: int):
     worker = services.public_profile(profile_id) or abort(404)
     form = forms.BookingForm()
