@@ -511,3 +511,37 @@ def test_directory_refuses_an_unknown_pin_in_both_languages(cats, client):
 def test_seed_cli(cats, app):
     result = app.test_cli_runner().invoke(args=["workers", "seed"])
     assert "categories added: 0" in result.output
+
+
+def test_accept_and_cancel_racing_leave_one_outcome(cats, app):
+    """The worker accepts while the household withdraws: compare-and-set lets exactly one through."""
+    w, _ = worker(cats)
+    household = factories.user(Role.CUSTOMER)
+    booking_id, household_id = request(household, w).id, household.id
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def run(kind):
+        with app.app_context():
+            try:
+                b = db.session.get(Booking, booking_id)
+                user = db.session.get(User, household_id)
+                barrier.wait(timeout=10)
+                services.answer(b, True) if kind == "accept" else services.cancel(b, user)
+                outcomes[kind] = "ok"
+            except services.WorkerError as exc:
+                outcomes[kind] = exc.status
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in ("accept", "cancel")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(map(str, outcomes.values())) == ["409", "ok"], outcomes
+    db.session.expire_all()
+    final = db.session.get(Booking, booking_id)
+    winner = next(k for k, v in outcomes.items() if v == "ok")
+    assert final.status == (BookingStatus.ACCEPTED if winner == "accept" else BookingStatus.CANCELLED)
+    assert [e.to_state for e in services.events_of(final)] == ["requested", final.status]
