@@ -228,3 +228,17 @@ def test_no_phone_number_before_acceptance_on_any_household_page(app, world, geo
     for url in ("/workers/", f"/workers/{world.a.id}", "/workers/?q=plumber"):
         _assert_no_phone(household.get(url).get_data(as_text=True), world.a_user.mobile, url)
     assert db.session.scalar(select(Booking.status).where(Booking.id == world.b1)) == BookingStatus.ACCEPTED
+
+
+def test_district_and_state_officials_see_their_whole_area(app, world, geo):
+    hamirpur, _ = worker(geo, block="Hamirpur", pins="177001")
+    district = factories.official(geo["Nadaun"], "district")  # Hamirpur district
+    state = factories.official(geo["Kahara"], "state")  # Bihar
+    names = {w.id for w in services.workers_in_scope(district)}
+    assert names == {world.a.id, hamirpur.id}
+    assert {w.id for w in services.workers_in_scope(state)} == {world.b.id}
+    assert [r.id for r in services.reports_in_scope(state)] == [world.report]
+    assert services.reports_in_scope(district) == []
+    days = services.days_of_work_by_block([b.id for b in services.blocks_in_scope(district)],
+                                          services.today_in_india())
+    assert set(days) == {b.id for b in services.blocks_in_scope(district)} and geo["Kahara"].id not in days
