@@ -545,3 +545,11 @@ def test_accept_and_cancel_racing_leave_one_outcome(cats, app):
     winner = next(k for k, v in outcomes.items() if v == "ok")
     assert final.status == (BookingStatus.ACCEPTED if winner == "accept" else BookingStatus.CANCELLED)
     assert [e.to_state for e in services.events_of(final)] == ["requested", final.status]
+
+
+def test_junk_in_choices_gets_a_clear_message(cats, client):
+    user = factories.user(Role.CUSTOMER)
+    login(client, user.mobile)
+    r = post(client, "/workers/register?lang=hi", _profile_form(cats, weekdays=["x"], block_id="junk"))
+    assert r.status_code == 422 and "विकल्पों में से एक चुनें" in r.get_data(as_text=True)
+    assert _count(WorkerProfile) == 0

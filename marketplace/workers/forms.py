@@ -51,23 +51,25 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(REQUIRED), at_most(120)])
     contact_mobile = StringField(_l("Mobile number to call her on"), validators=[Optional(), at_most(20)])
     photo = FileField(_l("Photo (optional)"))
-    category_ids = MultiCheckboxField(_l("Kinds of work"), coerce=int, validate_choice=False)
+    category_ids = MultiCheckboxField(_l("Kinds of work"), coerce=int, validate_choice=False,
+                                      invalid_value_message=CHOOSE)
     experience_years = IntegerField(_l("Years of experience"), default=0,
                                     validators=[Optional(), NumberRange(0, 60, message=NUMBER)])
     rate_rupees = IntegerField(_l("Rate in rupees"), default=0,
                                validators=[Optional(), NumberRange(0, 100000, message=NUMBER)])
     rate_unit = SelectField(_l("Rate is"), default=RateUnit.DAY,
-                            validate_choice=False)
-    block_id = SelectField(_l("Home block"), coerce=_int_or_none, validate_choice=False)
+                            validate_choice=False, invalid_value_message=CHOOSE)
+    block_id = SelectField(_l("Home block"), coerce=_int_or_none, validate_choice=False, invalid_value_message=CHOOSE)
     villages = StringField(_l("Villages served"), validators=[Optional(), at_most(300)])
-    block_ids = MultiCheckboxField(_l("Other blocks served"), coerce=int, validate_choice=False)
+    block_ids = MultiCheckboxField(_l("Other blocks served"), coerce=int, validate_choice=False,
+                                   invalid_value_message=CHOOSE)
     pin_codes = StringField(_l("PIN codes served"), validators=[Optional(), at_most(200)])
-    weekdays = MultiCheckboxField(_l("Days available"), coerce=int, validate_choice=False)
+    weekdays = MultiCheckboxField(_l("Days available"), coerce=int, validate_choice=False, invalid_value_message=CHOOSE)
     start_hour = IntegerField(_l("From (hour, 0–23)"), default=8,
                               validators=[InputRequired(REQUIRED), NumberRange(0, 23, message=NUMBER)])
     end_hour = IntegerField(_l("Until (hour, 1–24)"), default=18,
                             validators=[InputRequired(REQUIRED), NumberRange(1, 24, message=NUMBER)])
-    languages = MultiCheckboxField(_l("Languages"), validate_choice=False)
+    languages = MultiCheckboxField(_l("Languages"), validate_choice=False, invalid_value_message=CHOOSE)
     about = TextAreaField(_l("About her work"), validators=[Optional(), at_most(services.MAX_ABOUT)])
 
     def fill_choices(self, blocks) -> None:
@@ -91,9 +93,9 @@ class ProfileForm(FlaskForm):
 
 
 class BookingForm(FlaskForm):
-    category_id = SelectField(_l("Work"), coerce=_int_or_none, validate_choice=False)
+    category_id = SelectField(_l("Work"), coerce=_int_or_none, validate_choice=False, invalid_value_message=CHOOSE)
     work_date = DateField(_l("Date"), validators=[InputRequired(DATE)])
-    slot = SelectField(_l("Time of day"), validate_choice=False)
+    slot = SelectField(_l("Time of day"), validate_choice=False, invalid_value_message=CHOOSE)
     address = StringField(_l("Address (house, lane, village)"),
                           validators=[InputRequired(REQUIRED), at_most(services.MAX_ADDRESS)])
     pin_code = StringField(_l("PIN code"), validators=[InputRequired(REQUIRED), at_most(10)])
@@ -109,7 +111,7 @@ class BookingForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    stars = SelectField(_l("Stars"), coerce=_int_or_none, validate_choice=False)
+    stars = SelectField(_l("Stars"), coerce=_int_or_none, validate_choice=False, invalid_value_message=CHOOSE)
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), at_most(services.MAX_COMMENT)])
 
     def __init__(self, *args, **kwargs):
@@ -129,6 +131,6 @@ class CategoryForm(FlaskForm):
     slug = StringField(_l("Short name (Latin letters)"), validators=[InputRequired(REQUIRED), at_most(60)])
     name_en = StringField(_l("Name in English"), validators=[InputRequired(REQUIRED), at_most(80)])
     name_hi = StringField(_l("Name in Hindi"), validators=[InputRequired(REQUIRED), at_most(80)])
-    icon = SelectField(_l("Icon"), validate_choice=False)
+    icon = SelectField(_l("Icon"), validate_choice=False, invalid_value_message=CHOOSE)
     aliases = TextAreaField(_l("Other words people use (separate with ;)"), validators=[Optional(), at_most(1000)])
     active = BooleanField(_l("Shown to households"), default=True)
