@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
     register_requisition_blueprints(app)
+    register_worker_blueprints(app)
 
 
 def register_requisition_blueprints(app: Flask) -> None:
@@ -77,6 +78,12 @@ def register_requisition_blueprints(app: Flask) -> None:
 
     for bp in (catalog_bulk_bp, institutions_bp, requisitions_bp):
         app.register_blueprint(bp)
+
+
+def register_worker_blueprints(app: Flask) -> None:
+    from marketplace.workers.views import bp as workers_bp
+
+    app.register_blueprint(workers_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:
@@ -136,3 +143,7 @@ def register_commands(app: Flask) -> None:
     from marketplace.requisitions.cli import requisitions_cli
 
     app.cli.add_command(requisitions_cli)
+
+    from marketplace.workers.cli import workers_cli
+
+    app.cli.add_command(workers_cli)

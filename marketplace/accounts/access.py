@@ -157,4 +157,22 @@ def requisition_scope(user, req) -> RequisitionScope | None:
             Member, Member.seller_id == Allocation.seller_id).where(
             Allocation.requisition_id == req.id, Member.user_id == user.id, Member.active.is_(True))))
         return RequisitionScope("group", sellers=mine) if mine else None
+# ---------------------------------------------------------------- workers' directory (issue 12)
+
+def worker_booking_role(user, booking) -> str | None:
+    """Which side of a worker booking `user` is on: 'household' (who asked), 'worker' (the worker, or whoever
+    registered her without a phone), 'official' (admins, officials covering the worker's home block); None."""
+    if user is None or not user.is_authenticated:
+        return None
+    if booking.household_id == user.id:
+        return "household"
+    from marketplace.workers.models import WorkerProfile  # workers depends on accounts, not the other way
+
+    worker = db.session.get(WorkerProfile, booking.worker_id)
+    if worker.user_id == user.id or (worker.user_id is None and worker.registered_by_id == user.id):
+        return "worker"
+    from marketplace.geo.models import Block
+
+    if official_covers_block(user, db.session.get(Block, worker.block_id)):
+        return "official"
     return None
