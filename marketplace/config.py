@@ -45,6 +45,13 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "CACHE_DEFAULT_TIMEOUT": 300,
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed password logins before a name / an address must use a known device or a one-time code.
+        "LOGIN_FAILURES_PER_NAME": env.get("LOGIN_FAILURES_PER_NAME", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes; 200 per day"),
+        "DEVICE_COOKIE_DAYS": int(env.get("DEVICE_COOKIE_DAYS", "90")),
+        "LOGIN_CODE_MINUTES": int(env.get("LOGIN_CODE_MINUTES", "10")),
+        "LOGIN_CODES_PER_NAME": int(env.get("LOGIN_CODES_PER_NAME", "3")),  # per 15 minutes
+        "LOGIN_CODE_RATE_LIMIT": env.get("LOGIN_CODE_RATE_LIMIT", "10 per 10 minutes; 50 per day"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
         "SMTP_URL": env.get("SMTP_URL"),

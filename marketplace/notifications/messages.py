@@ -36,3 +36,9 @@ TEMPLATES = {
         _l("Haat: order %(number)s — %(status)s"),
         _l("Namaste %(name)s, parcel %(shipment)s of your order %(number)s: %(status)s. %(detail)s %(link)s")),
 }
+
+# accounts: one-time codes (a DLT-registered SMS template must carry exactly this text)
+TEMPLATES["login_code"] = (
+    _l("Haat: your one-time code"),
+    _l("%(code)s is your Haat code. It works for %(minutes)s minutes. Do not share it with anyone, not even "
+       "someone from Haat."))
