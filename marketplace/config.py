@@ -55,6 +55,14 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
         "SMTP_URL": env.get("SMTP_URL"),
+        # SMS and WhatsApp delivery (notifications/delivery.py); unset: messages are only logged.
+        **{name: env.get(name) for name in (
+            "SMS_API_URL", "SMS_API_KEY", "SMS_SENDER", "SMS_DLT_ENTITY_ID", "SMS_DLT_TEMPLATES",
+            "WHATSAPP_API_URL", "WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATES",
+            "WHATSAPP_DEFAULT_TEMPLATE")},
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "6")),
+        "NOTIFY_RETRY_BASE_SECONDS": int(env.get("NOTIFY_RETRY_BASE_SECONDS", "30")),
+        "NOTIFY_RETRY_MAX_SECONDS": int(env.get("NOTIFY_RETRY_MAX_SECONDS", "3600")),
         "BABEL_DEFAULT_LOCALE": "hi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "marketplace" / "translations"),
