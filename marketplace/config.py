@@ -74,6 +74,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "CSP_IMG_SRC": env.get("CSP_IMG_SRC", ""),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),  # reverse proxies in front (X-Forwarded-For)
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
     }

@@ -142,3 +142,19 @@ def test_templates_hold_no_inline_script():
         for pattern, what in INLINE:
             found += [f"{path.relative_to(PROJECT_ROOT)}: {what}: {m.group(0)[:60]}" for m in pattern.finditer(text)]
     assert found == []
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
+    from flask import request
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "TRUSTED_PROXIES": 1,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    app.add_url_rule("/ip", "ip", lambda: request.remote_addr or "")
+    client = app.test_client()
+    seen = client.get("/ip", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen.get_data(as_text=True) == "203.0.113.7"
+    plain = _https_app(tmp_path, False)
+    plain.add_url_rule("/ip", "ip", lambda: request.remote_addr or "")
+    seen = plain.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.7"},
+                                   environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen.get_data(as_text=True) == "10.0.0.1"  # not trusted unless configured

@@ -63,27 +63,31 @@ def request_code(login: str) -> None:
     if user is not None and not user.is_active:
         user = None
     code = _new_code()
-    if user is not None:  # older codes stop working: only the newest message counts
-        db.session.execute(update(LoginCode).where(LoginCode.user_id == user.id, LoginCode.used_at.is_(None))
-                           .values(used_at=now))
+    # Older codes stop working (only the newest message counts); the same statement with or without an account.
+    db.session.execute(update(LoginCode).where(LoginCode.login_digest == digest, LoginCode.used_at.is_(None))
+                       .values(used_at=now))
     db.session.add(LoginCode(user_id=user.id if user else None, login_digest=digest,
                              code_hash=_code_hash(digest, code), created_at=now,
                              expires_at=now + timedelta(minutes=current_app.config["LOGIN_CODE_MINUTES"])))
-    if user is not None:
-        _send(user, login, code)
+    _send(user, login, code)
     db.session.commit()
 
 
-def _send(user: User, login: str, code: str) -> None:
+def _send(user: User | None, login: str, code: str) -> None:
+    """Queue the code; with no account, write the same message and drop it, so both take as long."""
     from marketplace.notifications import services as notifications  # notifications sits above accounts
     from marketplace.notifications.models import Channel
 
     kind, value = parse_login(login)
     channel = Channel.EMAIL if kind == "email" else Channel.SMS
-    recipient = notifications.Recipient(user.name, user.locale or notifications.DEFAULT_LOCALE,
-                                        ((channel, value),), user.id)
-    notifications.notify(recipient, "login_code", code=code,
-                         minutes=current_app.config["LOGIN_CODE_MINUTES"])
+    name, locale = (user.name, user.locale) if user is not None else ("", None)
+    recipient = notifications.Recipient(name, locale or notifications.DEFAULT_LOCALE, ((channel, value),),
+                                        user.id if user is not None else None)
+    messages = notifications.notify(recipient, "login_code", code=code,
+                                    minutes=current_app.config["LOGIN_CODE_MINUTES"])
+    if user is None:
+        for message in messages:
+            db.session.expunge(message)
 
 
 def use_code(login: str, code: str) -> User:

@@ -9,6 +9,7 @@ connections and frames. Media on another origin (a CDN / S3 bucket) goes in CSP_
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Real Stripe.js: https://docs.stripe.com/security/guide#content-security-policy
 _STRIPE = {"script": ("https://js.stripe.com",), "connect": ("https://api.stripe.com",),
@@ -85,3 +86,8 @@ def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = secure
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.after_request(add_security_headers)
+    # Behind N reverse proxies, the client's address is in X-Forwarded-For: without this every visitor would
+    # share the proxy's address, and the per-address login throttle would become one throttle for everybody.
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
