@@ -2,8 +2,9 @@
 
 A code goes by SMS to a mobile login and by e-mail to an e-mail login, through the notifications outbox. It
 is six digits, kept only as an HMAC (keyed with SECRET_KEY), expires after LOGIN_CODE_MINUTES, dies after
-MAX_TRIES wrong guesses, and works once (a guarded UPDATE … WHERE used_at IS NULL). Asking for a new code
-retires the older ones. Whether or not the name has an account, a request writes one row and gets the same
+MAX_TRIES wrong guesses, and works once (a guarded UPDATE … WHERE used_at IS NULL). A new code does not void
+the older ones (a stranger asking for codes must not spoil the one the user is typing); the first good code
+retires them all. Whether or not the name has an account, a request writes one row and gets the same
 answer, so neither the page nor its timing tells who has an account. Requests are limited per name here and
 per address by the view's rate limit.
 """
@@ -63,9 +64,8 @@ def request_code(login: str) -> None:
     if user is not None and not user.is_active:
         user = None
     code = _new_code()
-    # Older codes stop working (only the newest message counts); the same statement with or without an account.
-    db.session.execute(update(LoginCode).where(LoginCode.login_digest == digest, LoginCode.used_at.is_(None))
-                       .values(used_at=now))
+    # Older codes keep working until they expire: a stranger asking for codes must not void the one the user
+    # is typing. The first good code retires the rest.
     db.session.add(LoginCode(user_id=user.id if user else None, login_digest=digest,
                              code_hash=_code_hash(digest, code), created_at=now,
                              expires_at=now + timedelta(minutes=current_app.config["LOGIN_CODE_MINUTES"])))
@@ -91,8 +91,11 @@ def _send(user: User | None, login: str, code: str) -> None:
 
 
 def use_code(login: str, code: str) -> User:
-    """The user whose live code this is; the code is spent. Raises CodeError for anything else, with one
-    message whatever went wrong (no account, no code, wrong, expired, used up)."""
+    """The user whose live code this is; the code is spent and the user's other codes retired. Raises CodeError
+    with one message whatever went wrong (no account, no code, wrong, expired, used up).
+
+    A guess is checked against every live code of the name (at most LOGIN_CODES_PER_NAME) and counts as a try
+    on each, so a name never gets more than MAX_TRIES guesses per window, however many codes it asked for."""
     wrong = CodeError(_l("That code is not right or has expired. Ask for a new code."), field="code", status=401)
     code = "".join((code or "").split())
     try:
@@ -100,25 +103,32 @@ def use_code(login: str, code: str) -> User:
     except AccountError:
         raise wrong from None
     now = utcnow()
-    row = db.session.scalar(select(LoginCode).where(
+    candidate = _code_hash(digest, code)
+    rows = list(db.session.execute(select(LoginCode.id, LoginCode.code_hash, LoginCode.user_id).where(
         LoginCode.login_digest == digest, LoginCode.user_id.is_not(None), LoginCode.used_at.is_(None),
-        LoginCode.expires_at > now, LoginCode.attempts < MAX_TRIES).order_by(LoginCode.id.desc()).limit(1))
-    if row is None:
-        hmac.compare_digest(_code_hash(digest, code), _code_hash(digest, "0" * CODE_DIGITS))  # same work
+        LoginCode.expires_at > now, LoginCode.attempts < MAX_TRIES).order_by(LoginCode.id.desc())
+        .limit(current_app.config["LOGIN_CODES_PER_NAME"])))
+    if not rows:
+        hmac.compare_digest(candidate, _code_hash(digest, "0" * CODE_DIGITS))  # the same work
         raise wrong
-    # Count the try first (guarded, so parallel guesses cannot exceed MAX_TRIES), then compare.
-    counted = db.session.execute(update(LoginCode).where(
-        LoginCode.id == row.id, LoginCode.attempts < MAX_TRIES, LoginCode.used_at.is_(None))
-        .values(attempts=LoginCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
+    match = None
+    for row in rows:  # count the try first (guarded: parallel guesses cannot pass MAX_TRIES), then compare
+        counted = db.session.execute(update(LoginCode).where(
+            LoginCode.id == row.id, LoginCode.attempts < MAX_TRIES, LoginCode.used_at.is_(None))
+            .values(attempts=LoginCode.attempts + 1).execution_options(synchronize_session=False)).rowcount
+        if counted == 1 and hmac.compare_digest(row.code_hash, candidate):
+            match = row
     db.session.commit()
-    if counted != 1 or not hmac.compare_digest(row.code_hash, _code_hash(digest, code)):
+    if match is None:
         raise wrong
-    spent = db.session.execute(update(LoginCode).where(LoginCode.id == row.id, LoginCode.used_at.is_(None))
+    spent = db.session.execute(update(LoginCode).where(LoginCode.id == match.id, LoginCode.used_at.is_(None))
                                .values(used_at=now).execution_options(synchronize_session=False)).rowcount
-    user = db.session.get(User, row.user_id)
+    user = db.session.get(User, match.user_id)
     if spent != 1 or user is None or not user.is_active:
         db.session.rollback()
         raise wrong
+    db.session.execute(update(LoginCode).where(LoginCode.login_digest == digest, LoginCode.used_at.is_(None))
+                       .values(used_at=now).execution_options(synchronize_session=False))
     user.last_login_at = now
     db.session.commit()
     return user
