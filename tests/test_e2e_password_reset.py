@@ -32,6 +32,8 @@ def test_a_shopper_resets_a_forgotten_password_with_an_sms_code(tmp_path):
             try:
                 page = browser.new_context(locale="hi-IN", **PHONE).new_page()
                 page.set_default_timeout(15000)
+                csp = []  # the code pages run under the same CSP as the rest
+                page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
                 page.goto(url + "/login?lang=hi")
                 page.click("text=पासवर्ड भूल गए?")
                 page.fill("#login", "98110 00001")
@@ -56,5 +58,6 @@ def test_a_shopper_resets_a_forgotten_password_with_an_sms_code(tmp_path):
                 page.fill("#password", "meri nayi chabi 7")
                 page.click("main form button[type=submit]")
                 expect(page).to_have_url(url + "/me")
+                assert csp == []
             finally:
                 browser.close()

@@ -243,3 +243,17 @@ def test_two_workers_never_send_one_message_twice(app, ctx, provider):
     assert notifications._claim(message)
     stale = Message(id=message.id, attempts=0, status=Delivery.PENDING)  # what a second worker had read
     assert not notifications._claim(stale)
+
+
+def test_a_one_time_code_leaves_the_outbox_once_sent(app, ctx, provider):
+    user = shopping.quick_user(name="Ananya", login="9811000001", locale="en")
+    with app.test_request_context("/"):
+        from marketplace.accounts import codes
+
+        codes.request_code(user.mobile)
+    assert notifications.deliver_pending() == 1
+    sent = parse_qs(provider.requests[0]["body"].decode())["body"][0]
+    assert any(ch.isdigit() for ch in sent) and parse_qs(provider.requests[0]["body"].decode())["type"] == ["OTP"]
+    message = _message()
+    assert message.status == Delivery.SENT and message.params is None
+    assert not any(ch.isdigit() for ch in message.body) and "••••••" in message.body

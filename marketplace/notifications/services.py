@@ -10,6 +10,7 @@ NOTIFY_MAX_ATTEMPTS, or when the provider refuses it outright, the message is de
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from marketplace.notifications.messages import TEMPLATES
 from marketplace.notifications.models import MESSAGE, Channel, Delivery, Message, MessageEvent
 
 log = logging.getLogger(__name__)
+SECRET_KINDS = frozenset({"login_code"})
 DEFAULT_LOCALE = "hi"
 
 
@@ -107,6 +109,9 @@ def _claim(message: Message) -> bool:
 def _move(message: Message, to: str, actor_id: int | None = None, reason: str | None = None, **values) -> bool:
     """Compare-and-set from the message's current state, with an event row; False if someone else moved it."""
     MESSAGE.check(message.status, to)
+    if message.kind in SECRET_KINDS and to in (Delivery.SENT, Delivery.LOGGED, Delivery.DEAD):
+        # a one-time code is kept only until it has gone out (or never will): the outbox is not a code store
+        values.update(body=re.sub(r"\d", "•", message.body), params=None)
     result = db.session.execute(update(Message).where(Message.id == message.id, Message.status == message.status)
                                 .values(status=to, **values).execution_options(synchronize_session=False))
     if result.rowcount != 1:
