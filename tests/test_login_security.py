@@ -294,3 +294,34 @@ def test_code_pages_speak_hindi_and_ask_for_digits(client, ctx):
     field = re.search(r'<input[^>]*name="code"[^>]*>', html).group(0)
     assert 'type="tel"' in field and 'inputmode="numeric"' in field and 'autocomplete="one-time-code"' in field
     assert "पासवर्ड भूल गए?" in client.get("/login?lang=hi").get_data(as_text=True)
+
+
+def test_one_code_sent_twice_at_the_same_moment_logs_in_once(app, ctx):
+    import threading
+
+    from marketplace.accounts import codes
+
+    user = factories.user(login=MOBILE)
+    with app.test_request_context("/"):
+        codes.request_code(MOBILE)
+    code = _last_code(user.mobile)
+    start, results = threading.Barrier(6), []
+
+    def use():
+        start.wait(timeout=60)
+        with app.test_request_context("/"):
+            try:
+                results.append(codes.use_code(MOBILE, code).id)
+            except codes.CodeError:
+                results.append("refused")
+            except Exception as exc:  # noqa: BLE001  (any other outcome is a failure to report)
+                results.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=use) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results, key=str) == [user.id] + ["refused"] * 5, results
