@@ -236,13 +236,40 @@ def test_admins_see_dead_messages_and_send_them_again(app, client, ctx, provider
     assert db.session.scalar(select(func.count(Message.id))) == 1
 
 
-def test_two_workers_never_send_one_message_twice(app, ctx, provider):
+def test_a_message_being_sent_is_not_taken_by_a_second_run(app, ctx, provider, monkeypatch):
+    """Two delivery runs at once (two workers): the second reads the outbox while the first is inside a send."""
+    user = shopping.quick_user(name="Ananya", login="9811000001", locale="en")
+    for _ in range(3):
+        _sms(app, user)
+    sent, inner = [], []
+    real = notifications._deliver
+
+    def deliver(message):
+        sent.append(message.id)
+        if len(sent) == 1:
+            with app.app_context():
+                inner.append(notifications.deliver_pending())
+        return real(message)
+
+    monkeypatch.setattr(notifications, "_deliver", deliver)
+    with app.app_context():
+        outer = notifications.deliver_pending()
+    assert len(sent) == len(set(sent)) == outer + inner[0] == len(provider.requests) == 3
+    db.session.expire_all()
+    assert {(m.status, m.attempts) for m in db.session.scalars(select(Message))} == {(Delivery.SENT, 1)}
+
+
+def test_a_claim_left_by_a_dead_run_is_taken_again_after_the_lease(app, ctx, provider):
     user = shopping.quick_user(name="Ananya", login="9811000001", locale="en")
     _sms(app, user)
     message = _message()
-    assert notifications._claim(message)
-    stale = Message(id=message.id, attempts=0, status=Delivery.PENDING)  # what a second worker had read
-    assert not notifications._claim(stale)
+    assert notifications._claim(message.id, 0, utcnow()) is not None  # ...and the run dies here
+    assert notifications._claim(message.id, 0, utcnow()) is None  # a second claim on what was read loses
+    assert notifications.deliver_pending() == 0 and provider.requests == []  # still leased
+    db.session.execute(update(Message).values(sent_at=utcnow() - notifications.CLAIM_LEASE - timedelta(seconds=1)))
+    db.session.commit()
+    assert notifications.deliver_pending() == 1
+    assert (_message().status, _message().attempts, len(provider.requests)) == (Delivery.SENT, 2, 1)
 
 
 def test_a_one_time_code_leaves_the_outbox_once_sent(app, ctx, provider):

@@ -17,6 +17,7 @@ class Channel(StrEnum):
 
 class Delivery(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one delivery run (sent_at: when); taken again only after CLAIM_LEASE
     SENT = "sent"  # handed to SMTP / the SMS gateway / WhatsApp (provider_id says which message it became)
     LOGGED = "logged"  # no backend configured for the channel: written to the log and shown on the admin page
     FAILED = "failed"  # the last attempt failed; tried again at next_attempt_at (exponential backoff)
@@ -24,8 +25,9 @@ class Delivery(StrEnum):
 
 
 MESSAGE = StateMachine.define("message", {
-    Delivery.PENDING: (Delivery.SENT, Delivery.LOGGED, Delivery.FAILED, Delivery.DEAD),
-    Delivery.FAILED: (Delivery.SENT, Delivery.LOGGED, Delivery.FAILED, Delivery.DEAD, Delivery.PENDING),
+    Delivery.PENDING: (Delivery.SENDING,),
+    Delivery.SENDING: (Delivery.SENT, Delivery.LOGGED, Delivery.FAILED, Delivery.DEAD),
+    Delivery.FAILED: (Delivery.SENDING, Delivery.PENDING),  # PENDING: an admin's "send again now"
     Delivery.DEAD: (Delivery.PENDING,),
     Delivery.SENT: (),
     Delivery.LOGGED: (),

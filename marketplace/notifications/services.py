@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -27,6 +27,7 @@ from marketplace.notifications.models import MESSAGE, Channel, Delivery, Message
 
 log = logging.getLogger(__name__)
 SECRET_KINDS = frozenset({"login_code"})
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a run that died: send again
 DEFAULT_LOCALE = "hi"
 
 
@@ -96,66 +97,87 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, cfg["NOTIFY_RETRY_MAX_SECONDS"]))
 
 
-def _claim(message: Message) -> bool:
-    """Take the message for this run (attempts + 1); another worker that read it too gets False."""
-    result = db.session.execute(update(Message).where(
-        Message.id == message.id, Message.attempts == message.attempts,
-        Message.status.in_((Delivery.PENDING, Delivery.FAILED)))
-        .values(attempts=Message.attempts + 1).execution_options(synchronize_session=False))
+def _claimable(now):
+    """Waiting or due for another try; or claimed by a run that died while sending (claim older than
+    CLAIM_LEASE)."""
+    due = or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)
+    return or_(and_(Message.status.in_((Delivery.PENDING, Delivery.FAILED)), due),
+               and_(Message.status == Delivery.SENDING, Message.sent_at < now - CLAIM_LEASE))
+
+
+def _claim(message_id: int, attempts: int, now) -> Message | None:
+    """Take the message for this run, or None if another run took it first. The claim is committed (status
+    SENDING, sent_at = when), so a run reading the outbox meanwhile leaves it alone; the condition uses the
+    values read before (id, attempts), never a row reloaded after a commit."""
+    result = db.session.execute(update(Message).where(Message.id == message_id, Message.attempts == attempts,
+                                                      _claimable(now))
+                                .values(attempts=Message.attempts + 1, status=Delivery.SENDING, sent_at=now)
+                                .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    return db.session.get(Message, message_id, populate_existing=True) if result.rowcount == 1 else None
 
 
-def _move(message: Message, to: str, actor_id: int | None = None, reason: str | None = None, **values) -> bool:
-    """Compare-and-set from the message's current state, with an event row; False if someone else moved it."""
-    MESSAGE.check(message.status, to)
+def _move(message: Message, to: str, *, claimed: int | None = None, actor_id: int | None = None,
+          reason: str | None = None, **values) -> bool:
+    """Compare-and-set from the state (and, for a claimed message, the attempt) read before, with an event
+    row; False if someone else moved it meanwhile (e.g. took it again after CLAIM_LEASE)."""
+    current = message.status
+    MESSAGE.check(current, to)
     if message.kind in SECRET_KINDS and to in (Delivery.SENT, Delivery.LOGGED, Delivery.DEAD):
         # a one-time code is kept only until it has gone out (or never will): the outbox is not a code store
         values.update(body=re.sub(r"\d", "•", message.body), params=None)
-    result = db.session.execute(update(Message).where(Message.id == message.id, Message.status == message.status)
-                                .values(status=to, **values).execution_options(synchronize_session=False))
+    condition = [Message.id == message.id, Message.status == current]
+    if claimed is not None:  # still the attempt this run claimed (not taken again after CLAIM_LEASE)
+        condition.append(Message.attempts == claimed)
+    result = db.session.execute(update(Message).where(*condition).values(status=to, **values)
+                                .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.rollback()
         return False
-    db.session.add(MessageEvent(message_id=message.id, from_state=message.status, to_state=to,
-                                actor_id=actor_id, reason=(reason or "")[:500] or None))
+    db.session.add(MessageEvent(message_id=message.id, from_state=current, to_state=to, actor_id=actor_id,
+                                reason=(reason or "")[:500] or None))
     db.session.commit()
     return True
 
 
-def deliver_one(message: Message) -> bool:
-    """One attempt at a claimed message (its attempts already count this one); True if it went out or was
-    logged."""
+def _deliver(message: Message) -> str:
+    """Hand the message to its channel's backend: SENT, or LOGGED when the channel has no settings. Raises
+    DeliveryError. Notes the backend and the provider's id on the message."""
     backend = backend_for(message.channel)
+    message.backend = backend.name
+    message.provider_id = backend.send(message)
+    return Delivery.LOGGED if backend.logs_only else Delivery.SENT
+
+
+def deliver_one(message: Message) -> bool:
+    """One attempt at a claimed message (SENDING; its attempts already count this one); True if it went out or
+    was logged."""
+    attempts = message.attempts
     try:
-        provider_id = backend.send(message)
+        status = _deliver(message)
     except DeliveryError as exc:
         error = str(exc)[:300]
-        give_up = not exc.retry or message.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]
-        log.warning("message %s to %s failed (attempt %s%s): %s", message.id, message.to, message.attempts,
+        give_up = not exc.retry or attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]
+        log.warning("message %s to %s failed (attempt %s%s): %s", message.id, message.to, attempts,
                     ", giving up" if give_up else "", error)
-        if give_up:
-            _move(message, Delivery.DEAD, reason=error, last_error=error, backend=backend.name,
-                  next_attempt_at=None)
-        else:
-            _move(message, Delivery.FAILED, reason=error, last_error=error, backend=backend.name,
-                  next_attempt_at=utcnow() + _backoff(message.attempts))
+        later = None if give_up else utcnow() + _backoff(attempts)
+        _move(message, Delivery.DEAD if give_up else Delivery.FAILED, claimed=attempts, reason=error,
+              last_error=error, backend=message.backend, sent_at=None, next_attempt_at=later)
         return False
-    status = Delivery.LOGGED if backend.logs_only else Delivery.SENT
-    return _move(message, status, sent_at=utcnow(), backend=backend.name, provider_id=provider_id,
-                 next_attempt_at=None)
+    return _move(message, status, claimed=attempts, sent_at=utcnow(), backend=message.backend,
+                 provider_id=message.provider_id, next_attempt_at=None)
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send what is waiting or due for another try; returns how many went out. Each message commits on its
-    own, so a crash loses at most the one in hand (claimed, so it is tried again, never sent twice at once)."""
+    """Send what is waiting or due for another try; returns how many went out. Each message is claimed and
+    settled in its own commits, so two runs at once never send one message twice, and a run that dies
+    mid-send leaves its message to be taken again after CLAIM_LEASE."""
     now = utcnow()
-    stmt = (select(Message).where(Message.status.in_((Delivery.PENDING, Delivery.FAILED)),
-                                  or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now))
-            .order_by(Message.id).limit(limit))
+    stmt = select(Message.id, Message.attempts).where(_claimable(now)).order_by(Message.id).limit(limit)
     done = 0
-    for message in list(db.session.scalars(stmt)):
-        if _claim(message):  # the commit reloads the message: attempts now counts this one
+    for message_id, attempts in db.session.execute(stmt).all():
+        message = _claim(message_id, attempts, now)
+        if message is not None:
             done += deliver_one(message)
     return done
 
