@@ -65,22 +65,22 @@ def link(endpoint: str, **values) -> str:
 
 
 def render(kind: str, locale: str, params: dict) -> tuple[str, str]:
+    subject, body, _ = _render(kind, locale, params)
+    return subject, body
+
+
+def _render(kind: str, locale: str, params: dict) -> tuple[str, str, dict]:
+    """Subject, body and the values themselves (for providers' templates), all in the recipient's language."""
     subject, body = TEMPLATES[kind]
     with force_locale(locale):
         values = {key: str(value) for key, value in params.items()}  # lazy strings turn into this language
-        return str(subject) % values, " ".join((str(body) % values).split())
-
-
-def _in_locale(params: dict, locale: str):
-    with force_locale(locale):  # lazy strings (a status name) become text in the recipient's language
-        return [(key, str(value)) for key, value in params.items()]
+        return str(subject) % values, " ".join((str(body) % values).split()), values
 
 
 def notify(recipient: Recipient, kind: str, **params) -> list[Message]:
     """Queue `kind` for every channel of `recipient` (no commit: it rides on the caller's transaction)."""
-    subject, body = render(kind, recipient.locale, {"name": recipient.name, **params})
-    values = json.dumps({"name": recipient.name, **{k: str(v) for k, v in _in_locale(params, recipient.locale)}},
-                        ensure_ascii=False)
+    subject, body, values = _render(kind, recipient.locale, {"name": recipient.name, **params})
+    values = json.dumps(values, ensure_ascii=False)
     messages = [Message(channel=channel, to=address, user_id=recipient.user_id, locale=recipient.locale,
                         kind=kind, subject=subject[:200], body=body, params=values)
                 for channel, address in recipient.channels]
