@@ -325,3 +325,13 @@ def test_one_code_sent_twice_at_the_same_moment_logs_in_once(app, ctx):
     for t in threads:
         t.join(timeout=120)
     assert sorted(results, key=str) == [user.id] + ["refused"] * 5, results
+
+
+def test_old_code_rows_are_tidied_away(app, ctx):
+    factories.user(login=MOBILE)
+    _post(app.test_client(), "/login/code", {"login": MOBILE})
+    db.session.execute(update(LoginCode).values(created_at=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    _post(app.test_client(), "/login/code", {"login": "9123456789"})
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(LoginCode.id))) == 1  # only the new one

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from marketplace.accounts.models import LoginCode, User
 from marketplace.accounts.services import AccountError, find_user, parse_login
@@ -26,6 +26,7 @@ from marketplace.extensions import db
 MAX_TRIES = 5
 CODE_DIGITS = 6
 WINDOW = timedelta(minutes=15)  # requests per name are counted over this window
+KEEP = timedelta(days=1)  # rows older than this are deleted
 
 
 class CodeError(AccountError):
@@ -64,6 +65,9 @@ def request_code(login: str) -> None:
     if user is not None and not user.is_active:
         user = None
     code = _new_code()
+    # Old rows are of no use once past the counting window and expired: tidy a few on every request.
+    stale = select(LoginCode.id).where(LoginCode.created_at < now - KEEP).limit(50).scalar_subquery()
+    db.session.execute(delete(LoginCode).where(LoginCode.id.in_(stale)))
     # Older codes keep working until they expire: a stranger asking for codes must not void the one the user
     # is typing. The first good code retires the rest.
     db.session.add(LoginCode(user_id=user.id if user else None, login_digest=digest,
