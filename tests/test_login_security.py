@@ -335,3 +335,11 @@ def test_old_code_rows_are_tidied_away(app, ctx):
     _post(app.test_client(), "/login/code", {"login": "9123456789"})
     db.session.expire_all()
     assert db.session.scalar(select(func.count(LoginCode.id))) == 1  # only the new one
+
+
+def test_spelling_a_number_differently_does_not_get_more_tries(app, ctx):
+    factories.user(login=MOBILE)
+    spellings = ["9123456780", "+91 91234 56780", "091234-56780", "+919123456780", "91234 56780"]
+    codes = [_login(app.test_client(), name, "wrong guess", ip=f"10.8.0.{i}").status_code
+             for i, name in enumerate(spellings + ["9123 456780"])]
+    assert codes == [401] * 5 + [429]

@@ -16,6 +16,7 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 
+from marketplace.accounts.services import AccountError, parse_login
 from marketplace.extensions import limiter
 
 DEVICE_COOKIE = "haat_device"
@@ -31,7 +32,13 @@ def _key(kind: str, value: str) -> str:
 
 
 def _name(login: str) -> str:
-    return (login or "").strip().lower()
+    """One key per account name however it is spelt (98110 00001, +91-9811000001…): otherwise each spelling
+    would get its own allowance."""
+    try:
+        kind, value = parse_login(login)
+    except AccountError:
+        return "raw:" + " ".join((login or "").lower().split())
+    return f"{kind}:{value}"
 
 
 def throttled(login: str) -> bool:
