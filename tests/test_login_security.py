@@ -343,3 +343,9 @@ def test_spelling_a_number_differently_does_not_get_more_tries(app, ctx):
     codes = [_login(app.test_client(), name, "wrong guess", ip=f"10.8.0.{i}").status_code
              for i, name in enumerate(spellings + ["9123 456780"])]
     assert codes == [401] * 5 + [429]
+
+
+def test_one_ipv6_subscriber_counts_as_one_address(app, ctx):
+    codes = [_login(app.test_client(), f"98{i:08d}", "password-guess", ip=f"2001:db8:1:2::{i:x}").status_code
+             for i in range(31)]
+    assert codes[:30] == [401] * 30 and codes[30] == 429

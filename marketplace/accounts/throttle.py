@@ -11,6 +11,7 @@ Counters live in the rate limiter's storage (memory, or Redis with REDIS_URL, sh
 
 import hashlib
 import hmac
+import ipaddress
 
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -41,10 +42,20 @@ def _name(login: str) -> str:
     return f"{kind}:{value}"
 
 
+def _address() -> str:
+    """The client's address; for IPv6 its /64, which one subscriber usually holds whole."""
+    addr = request.remote_addr or ""
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return addr
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
+
+
 def throttled(login: str) -> bool:
     """True while this login name or this address has failed too often."""
     checks = [(lim, _key("name", _name(login))) for lim in _limits("LOGIN_FAILURES_PER_NAME")]
-    checks += [(lim, _key("ip", request.remote_addr or "")) for lim in _limits("LOGIN_FAILURES_PER_IP")]
+    checks += [(lim, _key("ip", _address())) for lim in _limits("LOGIN_FAILURES_PER_IP")]
     return any(not limiter.limiter.test(lim, key) for lim, key in checks)
 
 
@@ -52,7 +63,7 @@ def record_failure(login: str) -> None:
     for lim in _limits("LOGIN_FAILURES_PER_NAME"):
         limiter.limiter.hit(lim, _key("name", _name(login)))
     for lim in _limits("LOGIN_FAILURES_PER_IP"):
-        limiter.limiter.hit(lim, _key("ip", request.remote_addr or ""))
+        limiter.limiter.hit(lim, _key("ip", _address()))
 
 
 def forget_failures(login: str) -> None:
