@@ -349,3 +349,14 @@ def test_one_ipv6_subscriber_counts_as_one_address(app, ctx):
     codes = [_login(app.test_client(), f"98{i:08d}", "password-guess", ip=f"2001:db8:1:2::{i:x}").status_code
              for i in range(31)]
     assert codes[:30] == [401] * 30 and codes[30] == 429
+
+
+def test_a_code_login_does_not_let_the_next_user_of_the_phone_skip_the_old_password(app, client, ctx):
+    user = factories.user(login=MOBILE)
+    other = factories.user(login="9123456781")
+    _post(client, "/login/code", {"login": MOBILE})
+    _post(client, "/login/code/enter", {"login": MOBILE, "code": _last_code(user.mobile)})
+    _logout(client)
+    assert _login(client, other.mobile).status_code == 302
+    r = client.get("/account/password/new")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/account/password")

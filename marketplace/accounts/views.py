@@ -130,7 +130,7 @@ def code_login():
             form.code.errors.append(str(exc))
         else:
             throttle.forget_failures(form.login.data)
-            session["code_login_at"] = int(time.time())
+            session["code_login"] = [user.id, int(time.time())]  # this user, just now
             response = _logged_in(user)
             if reset:
                 response.headers["Location"] = url_for("accounts.new_password")
@@ -142,7 +142,8 @@ def code_login():
 @login_required
 def new_password():
     """Set a new password without the old one: only just after logging in with a one-time code."""
-    if time.time() - session.get("code_login_at", 0) > CODE_LOGIN_SECONDS:
+    user_id, at = session.get("code_login") or (None, 0)
+    if user_id != current_user.id or time.time() - at > CODE_LOGIN_SECONDS:
         return redirect(url_for("accounts.change_password"))
     form = PasswordResetForm()
     if form.validate_on_submit():
@@ -151,7 +152,7 @@ def new_password():
         except services.AccountError as exc:
             form.new.errors.append(str(exc))
         else:
-            session.pop("code_login_at", None)
+            session.pop("code_login", None)
             flash(_("Your new password is saved."), "success")
             response = redirect(url_for("dashboards.home"))
             throttle.remember_device(response, current_user)  # the device cookie follows the new password
