@@ -10,6 +10,7 @@ from marketplace import i18n
 from marketplace.config import PROJECT_ROOT, load_config
 from marketplace.core import (
     params,
+    security,
     sqlite,  # noqa: F401  (pragmas for every SQLite connection)
 )
 from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path), config))
     params.init_app(app)  # before any route is added: every <int:…> is bounded
+    security.init_app(app)  # CSP, frame, sniffing, referrer and HSTS headers on every response
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

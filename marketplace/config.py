@@ -45,9 +45,24 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "CACHE_DEFAULT_TIMEOUT": 300,
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed password logins before a name / an address must use a known device or a one-time code.
+        "LOGIN_FAILURES_PER_NAME": env.get("LOGIN_FAILURES_PER_NAME", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_IP": env.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes; 200 per day"),
+        "DEVICE_COOKIE_DAYS": int(env.get("DEVICE_COOKIE_DAYS", "90")),
+        "LOGIN_CODE_MINUTES": int(env.get("LOGIN_CODE_MINUTES", "10")),
+        "LOGIN_CODES_PER_NAME": int(env.get("LOGIN_CODES_PER_NAME", "3")),  # per 15 minutes
+        "LOGIN_CODE_RATE_LIMIT": env.get("LOGIN_CODE_RATE_LIMIT", "10 per 10 minutes; 50 per day"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
         "STRIPE_PUBLISHABLE_KEY": env.get("STRIPE_PUBLISHABLE_KEY"),
         "SMTP_URL": env.get("SMTP_URL"),
+        # SMS and WhatsApp delivery (notifications/delivery.py); unset: messages are only logged.
+        **{name: env.get(name) for name in (
+            "SMS_API_URL", "SMS_API_KEY", "SMS_SENDER", "SMS_DLT_ENTITY_ID", "SMS_DLT_TEMPLATES",
+            "WHATSAPP_API_URL", "WHATSAPP_TOKEN", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_TEMPLATES",
+            "WHATSAPP_DEFAULT_TEMPLATE")},
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "6")),
+        "NOTIFY_RETRY_BASE_SECONDS": int(env.get("NOTIFY_RETRY_BASE_SECONDS", "30")),
+        "NOTIFY_RETRY_MAX_SECONDS": int(env.get("NOTIFY_RETRY_MAX_SECONDS", "3600")),
         "BABEL_DEFAULT_LOCALE": "hi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Kolkata",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "marketplace" / "translations"),
@@ -58,6 +73,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE") == "1",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "CSP_IMG_SRC": env.get("CSP_IMG_SRC", ""),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),  # reverse proxies in front (X-Forwarded-For)
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "http"),
     }

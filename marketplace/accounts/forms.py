@@ -23,3 +23,18 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("New password again"),
                             validators=[InputRequired(), EqualTo("new", message=_l("The passwords differ."))])
+
+
+class CodeRequestForm(FlaskForm):
+    login = StringField(_l("Mobile number or e-mail"), validators=[InputRequired(), Length(max=254)])
+
+
+class CodeLoginForm(FlaskForm):
+    login = StringField(_l("Mobile number or e-mail"), validators=[InputRequired(), Length(max=254)])
+    code = StringField(_l("The 6-digit code"), validators=[InputRequired(), Length(max=12)])
+
+
+class PasswordResetForm(FlaskForm):
+    new = PasswordField(_l("New password"), validators=[InputRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[InputRequired(), EqualTo("new", message=_l("The passwords differ."))])

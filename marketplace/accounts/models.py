@@ -62,3 +62,20 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+class LoginCode(db.Model):
+    """A one-time code sent by SMS or e-mail: logs in without the password, so a forgotten password can be
+    set again. Stored only as an HMAC; expires, dies after a few wrong tries, and works once. A request for a
+    name with no account leaves a row too (user_id NULL), so both answers cost the same and requests per
+    name can be counted."""
+
+    __tablename__ = "login_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    login_digest: Mapped[str] = mapped_column(String(64), index=True)  # HMAC of the normalised login name
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)

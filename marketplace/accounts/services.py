@@ -1,12 +1,16 @@
 """Sign-up, login and passwords. Services raise AccountError with a message already in the user's language."""
 
 import re
+from functools import cache
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import OfficialLevel, Role, User
+from marketplace.config import PROJECT_ROOT
 from marketplace.core.errors import DomainError
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -80,16 +84,35 @@ def _set_official_scope(user: User, level: str | None, scope_id: int | None) -> 
     setattr(user, f"scope_{level}_id", scope_id)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """data/common-passwords.txt: the 10,000 most common passwords (see the file's header for its source)."""
+    lines = (PROJECT_ROOT / "data" / "common-passwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(_l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD))
+        raise AccountError(_l("Use a password of at least %(n)d characters.", n=MIN_PASSWORD), field="password")
     if len(password) > 200:
-        raise AccountError(_l("That password is too long."))
+        raise AccountError(_l("That password is too long."), field="password")
+    if password.strip().lower() in common_passwords():
+        raise AccountError(_l("This password is one of the most common ones, which others guess first. Please "
+                              "choose another, for example three words you will remember."), field="password")
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not anybody's password", method=method)
 
 
 def authenticate(login: str, password: str) -> User | None:
+    """The user, or None. Takes as long for a name with no account: a dummy hash is checked instead."""
     user = find_user(login)
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    if user is None:
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
+        return None
+    if not user.check_password(password or "") or not user.is_active:
         return None
     user.last_login_at = utcnow()
     db.session.commit()
@@ -98,7 +121,14 @@ def authenticate(login: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current or ""):
-        raise AccountError(_l("Your current password is not right."))
+        raise AccountError(_l("Your current password is not right."), field="current")
+    check_password_strength(new)
+    user.set_password(new)
+    db.session.commit()
+
+
+def set_new_password(user: User, new: str) -> None:
+    """After a one-time-code login: a new password without the forgotten one."""
     check_password_strength(new)
     user.set_password(new)
     db.session.commit()

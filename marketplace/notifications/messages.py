@@ -46,3 +46,9 @@ TEMPLATES = {
            "%(accepted)s accepted, %(delivered)s delivered of %(target)s. %(behind)s groups are behind. "
            "Expected to finish: %(forecast)s. %(link)s")),
 }
+
+# accounts: one-time codes (a DLT-registered SMS template must carry exactly this text)
+TEMPLATES["login_code"] = (
+    _l("Haat: your one-time code"),
+    _l("%(code)s is your Haat code. It works for %(minutes)s minutes. Do not share it with anyone, not even "
+       "someone from Haat."))

@@ -2,27 +2,32 @@
 
 `notify()` renders a template in the recipient's language and adds one row per channel; it does not commit,
 so a message exists exactly when the change it tells of was committed. `deliver_pending()` (run on a timer
-by the development server, or `flask notifications send`) hands e-mail to SMTP when SMTP_URL is set and logs
-everything else, marking each message so it goes out once.
+by the development server, or `flask notifications send`) hands each message to its channel's backend
+(delivery.py: SMTP, an SMS gateway with DLT ids, the WhatsApp Cloud API; the log when not configured),
+marking each message so it goes out once. A failed attempt is tried again with exponential backoff; after
+NOTIFY_MAX_ATTEMPTS, or when the provider refuses it outright, the message is dead and shown to admins.
 """
 
+import json
 import logging
-import smtplib
+import re
 from dataclasses import dataclass
-from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
+from marketplace.notifications.delivery import DeliveryError, backend_for
 from marketplace.notifications.messages import TEMPLATES
-from marketplace.notifications.models import Channel, Delivery, Message
+from marketplace.notifications.models import MESSAGE, Channel, Delivery, Message, MessageEvent
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+SECRET_KINDS = frozenset({"login_code"})
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a run that died: send again
 DEFAULT_LOCALE = "hi"
 
 
@@ -60,76 +65,141 @@ def link(endpoint: str, **values) -> str:
 
 
 def render(kind: str, locale: str, params: dict) -> tuple[str, str]:
+    subject, body, _ = _render(kind, locale, params)
+    return subject, body
+
+
+def _render(kind: str, locale: str, params: dict) -> tuple[str, str, dict]:
+    """Subject, body and the values themselves (for providers' templates), all in the recipient's language."""
     subject, body = TEMPLATES[kind]
     with force_locale(locale):
         values = {key: str(value) for key, value in params.items()}  # lazy strings turn into this language
-        return str(subject) % values, " ".join((str(body) % values).split())
+        return str(subject) % values, " ".join((str(body) % values).split()), values
 
 
 def notify(recipient: Recipient, kind: str, **params) -> list[Message]:
     """Queue `kind` for every channel of `recipient` (no commit: it rides on the caller's transaction)."""
-    subject, body = render(kind, recipient.locale, {"name": recipient.name, **params})
+    subject, body, values = _render(kind, recipient.locale, {"name": recipient.name, **params})
+    values = json.dumps(values, ensure_ascii=False)
     messages = [Message(channel=channel, to=address, user_id=recipient.user_id, locale=recipient.locale,
-                        kind=kind, subject=subject[:200], body=body) for channel, address in recipient.channels]
+                        kind=kind, subject=subject[:200], body=body, params=values)
+                for channel, address in recipient.channels]
     db.session.add_all(messages)
     return messages
 
 
 # ---------------------------------------------------------------- delivery
 
-def _send_email(url: str, message: Message) -> None:
-    parts = urlsplit(url)
-    secure = parts.scheme == "smtps"
-    smtp_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with smtp_class(parts.hostname or "localhost", parts.port or (465 if secure else 25), timeout=20) as smtp:
-        if not secure and smtp.has_extn("starttls"):
-            smtp.starttls()
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        email = EmailMessage()
-        email["Subject"] = message.subject
-        email["From"] = current_app.config.get("MAIL_FROM") or "Haat <no-reply@haat.example>"
-        email["To"] = message.to
-        email.set_content(message.body)
-        smtp.send_message(email)
+def _backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min… after the 1st, 2nd, 3rd… failure, at most an hour (NOTIFY_RETRY_* settings)."""
+    cfg = current_app.config
+    seconds = cfg["NOTIFY_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, cfg["NOTIFY_RETRY_MAX_SECONDS"]))
+
+
+def _claimable(now):
+    """Waiting or due for another try; or claimed by a run that died while sending (claim older than
+    CLAIM_LEASE)."""
+    due = or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)
+    return or_(and_(Message.status.in_((Delivery.PENDING, Delivery.FAILED)), due),
+               and_(Message.status == Delivery.SENDING, Message.sent_at < now - CLAIM_LEASE))
+
+
+def _claim(message_id: int, attempts: int, now) -> Message | None:
+    """Take the message for this run, or None if another run took it first. The claim is committed (status
+    SENDING, sent_at = when), so a run reading the outbox meanwhile leaves it alone; the condition uses the
+    values read before (id, attempts), never a row reloaded after a commit."""
+    result = db.session.execute(update(Message).where(Message.id == message_id, Message.attempts == attempts,
+                                                      _claimable(now))
+                                .values(attempts=Message.attempts + 1, status=Delivery.SENDING, sent_at=now)
+                                .execution_options(synchronize_session=False))
+    db.session.commit()
+    return db.session.get(Message, message_id, populate_existing=True) if result.rowcount == 1 else None
+
+
+def _move(message: Message, to: str, *, claimed: int | None = None, actor_id: int | None = None,
+          reason: str | None = None, **values) -> bool:
+    """Compare-and-set from the state (and, for a claimed message, the attempt) read before, with an event
+    row; False if someone else moved it meanwhile (e.g. took it again after CLAIM_LEASE)."""
+    current = message.status
+    MESSAGE.check(current, to)
+    if message.kind in SECRET_KINDS and to in (Delivery.SENT, Delivery.LOGGED, Delivery.DEAD):
+        # a one-time code is kept only until it has gone out (or never will): the outbox is not a code store
+        values.update(body=re.sub(r"\d", "•", message.body), params=None)
+    condition = [Message.id == message.id, Message.status == current]
+    if claimed is not None:  # still the attempt this run claimed (not taken again after CLAIM_LEASE)
+        condition.append(Message.attempts == claimed)
+    result = db.session.execute(update(Message).where(*condition).values(status=to, **values)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.add(MessageEvent(message_id=message.id, from_state=current, to_state=to, actor_id=actor_id,
+                                reason=(reason or "")[:500] or None))
+    db.session.commit()
+    return True
 
 
 def _deliver(message: Message) -> str:
-    smtp_url = current_app.config.get("SMTP_URL")
-    if message.channel == Channel.EMAIL and smtp_url:
-        _send_email(smtp_url, message)
-        return Delivery.SENT
-    log.info("%s to %s [%s]: %s | %s", message.channel, message.to, message.locale, message.subject, message.body)
-    return Delivery.LOGGED
+    """Hand the message to its channel's backend: SENT, or LOGGED when the channel has no settings. Raises
+    DeliveryError. Notes the backend and the provider's id on the message."""
+    backend = backend_for(message.channel)
+    message.backend = backend.name
+    message.provider_id = backend.send(message)
+    return Delivery.LOGGED if backend.logs_only else Delivery.SENT
 
 
-def _claim(message: Message) -> bool:
-    """Take the message for this run; another worker that read it too gets False."""
-    result = db.session.execute(update(Message).where(Message.id == message.id, Message.attempts == message.attempts,
-                                                      Message.status == Delivery.PENDING)
-                                .values(attempts=Message.attempts + 1).execution_options(synchronize_session=False))
-    db.session.commit()
-    return result.rowcount == 1
+def deliver_one(message: Message) -> bool:
+    """One attempt at a claimed message (SENDING; its attempts already count this one); True if it went out or
+    was logged."""
+    attempts = message.attempts
+    try:
+        status = _deliver(message)
+    except DeliveryError as exc:
+        error = str(exc)[:300]
+        give_up = not exc.retry or attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]
+        log.warning("message %s to %s failed (attempt %s%s): %s", message.id, message.to, attempts,
+                    ", giving up" if give_up else "", error)
+        later = None if give_up else utcnow() + _backoff(attempts)
+        _move(message, Delivery.DEAD if give_up else Delivery.FAILED, claimed=attempts, reason=error,
+              last_error=error, backend=message.backend, sent_at=None, next_attempt_at=later)
+        return False
+    return _move(message, status, claimed=attempts, sent_at=utcnow(), backend=message.backend,
+                 provider_id=message.provider_id, next_attempt_at=None)
 
 
 def deliver_pending(limit: int = 100) -> int:
-    """Send what is waiting; returns how many went out. Each message commits on its own."""
-    stmt = select(Message).where(Message.status == Delivery.PENDING).order_by(Message.id).limit(limit)
+    """Send what is waiting or due for another try; returns how many went out. Each message is claimed and
+    settled in its own commits, so two runs at once never send one message twice, and a run that dies
+    mid-send leaves its message to be taken again after CLAIM_LEASE."""
+    now = utcnow()
+    stmt = select(Message.id, Message.attempts).where(_claimable(now)).order_by(Message.id).limit(limit)
     done = 0
-    for message in list(db.session.scalars(stmt)):
-        if not _claim(message):
-            continue
-        try:
-            message.status = _deliver(message)
-            message.sent_at = utcnow()
-            done += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            message.last_error = str(exc)[:300]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = Delivery.FAILED
-            log.warning("message %s to %s failed: %s", message.id, message.to, exc)
-        db.session.commit()
+    for message_id, attempts in db.session.execute(stmt).all():
+        message = _claim(message_id, attempts, now)
+        if message is not None:
+            done += deliver_one(message)
     return done
+
+
+def problems(limit: int = 200) -> list[Message]:
+    """Failed (retrying) and dead messages, newest first, for the admin page."""
+    stmt = (select(Message).where(Message.status.in_((Delivery.FAILED, Delivery.DEAD)))
+            .order_by(Message.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def retry(message_id: int, actor_id: int) -> bool:
+    """An admin sends a failed or dead message again now, with a fresh count of attempts."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.status not in (Delivery.FAILED, Delivery.DEAD):
+        return False
+    return _move(message, Delivery.PENDING, actor_id=actor_id, reason="retry by an admin", attempts=0,
+                 next_attempt_at=None)
+
+
+def get(message_id: int) -> Message | None:
+    return db.session.get(Message, message_id)
 
 
 def recent(limit: int = 200, kind: str | None = None) -> list[Message]:
