@@ -67,6 +67,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+    from marketplace.officials.views import bp as officials_bp  # issue 11
+
+    app.register_blueprint(officials_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

@@ -1,0 +1,110 @@
+"""Targets (with their history), the village product survey, the districts' ODOP items, and the nightly
+roll-up of each group's milestones."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
+from marketplace.extensions import db
+from marketplace.geo.models import Village
+
+
+class Target(TimestampMixin, db.Model):
+    """A monthly target for one unit (a state, district or block) and one measure. Changing it writes a
+    TargetRevision, so the history of what was asked stays."""
+
+    __tablename__ = "official_targets"
+    __table_args__ = (UniqueConstraint("unit_level", "unit_id", "measure", "month"),
+                      CheckConstraint("value >= 0", name="value_not_negative"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_level: Mapped[str] = mapped_column(String(10))  # state, district, block
+    unit_id: Mapped[int]
+    measure: Mapped[str] = mapped_column(String(20))
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    value: Mapped[int]
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    revisions: Mapped[list["TargetRevision"]] = relationship(order_by="TargetRevision.id", viewonly=True)
+
+
+class TargetRevision(db.Model):
+    """Every value a target has had: who set it, when, from what."""
+
+    __tablename__ = "official_target_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("official_targets.id"), index=True)
+    old_value: Mapped[int | None]
+    new_value: Mapped[int]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LinkedDefinition(db.Model):
+    """What "linked to market" means for the targets an official sets below her unit: the group's first
+    listing on sale, or its first sale (the default when there is no row)."""
+
+    __tablename__ = "official_linked_definitions"
+    __table_args__ = (UniqueConstraint("unit_level", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_level: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int]
+    milestone: Mapped[str] = mapped_column(String(20))  # first_listing, first_sale
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SurveyEntry(TimestampMixin, db.Model):
+    """One line of the village product survey: what a village (or one named group in it) makes."""
+
+    __tablename__ = "survey_entries"
+    __table_args__ = (
+        CheckConstraint("groups_count >= 0 AND households_count >= 0", name="counts_not_negative"),
+        CheckConstraint("groups_count + households_count > 0", name="someone_makes_it"),
+        CheckConstraint("capacity_per_month IS NULL OR capacity_per_month >= 0", name="capacity_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), index=True)  # the village's, for scope
+    product: Mapped[str] = mapped_column(String(120))  # product or craft, as the surveyor wrote it
+    search_terms: Mapped[str] = mapped_column(String(600), default="")  # analysed words, for the lookup
+    group_name: Mapped[str | None] = mapped_column(String(120))  # a named group: a lead until it registers
+    groups_count: Mapped[int] = mapped_column(default=0)
+    households_count: Mapped[int] = mapped_column(default=0)
+    capacity_per_month: Mapped[int | None]
+    capacity_unit: Mapped[str | None] = mapped_column(String(20))
+    season: Mapped[str | None] = mapped_column(String(80))
+    raw_material: Mapped[str | None] = mapped_column(String(160))
+    contact_mobile: Mapped[str | None] = mapped_column(String(16))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True)  # once on Haat
+    surveyed_on: Mapped[date] = mapped_column(Date)
+    surveyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    village: Mapped[Village] = relationship()
+
+
+class OdopItem(db.Model):
+    """A district's one-district-one-product item; listings in its category from the district's groups are
+    its sales."""
+
+    __tablename__ = "odop_items"
+    __table_args__ = (UniqueConstraint("district_id", "category_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_hi: Mapped[str] = mapped_column(String(120))
+
+
+class SellerMilestones(db.Model):
+    """Nightly roll-up: when each group first put a listing on sale and first sold, and when it last sold.
+    Kept by `rollup.rebuild_milestones()` (`flask officials rollup`); the dashboard says as of when."""
+
+    __tablename__ = "seller_milestones"
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), index=True)
+    first_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_sale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,45 @@
+"""The dashboard runs the same number of SQL statements however many units, groups and orders it covers."""
+
+from marketplace.accounts.models import Role
+
+from . import factories as f
+from . import officials_world
+from .conftest import login
+from .test_query_counts import counting
+
+MAX_DASHBOARD = 22
+
+
+def _count(client, url):
+    client.get(url)
+    with counting() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_dashboard_statements_do_not_grow(app, geo):
+    admin = f.user(Role.ADMIN)
+    client = app.test_client()
+    login(client, admin.mobile)
+    pages = [
+        "/officials/dashboard/country/0",
+        f"/officials/dashboard/state/{geo['Kahara'].district.state_id}",
+        f"/officials/dashboard/district/{geo['Kahara'].district_id}",
+        f"/officials/dashboard/block/{geo['Kahara'].id}",
+    ]
+    query = "?period=month&month=2026-10"
+    before = {p: _count(client, p + query) for p in pages}
+    world = officials_world.build(geo)
+    for block in ("Mahishi", "Nauhatta", "Musahari", "Kanti"):
+        for i in range(3):
+            org = officials_world.group(
+                geo[block], officials_world.ist(2026, 10, 2 + i), verified=officials_world.ist(2026, 10, 3 + i)
+            )
+            item = f.make_product(org, world.masks, published_at=officials_world.ist(2026, 10, 4 + i))
+            officials_world.sale(
+                org, officials_world.ist(2026, 10, 9 + i), [(item, 2, 5000)], customer=f.user(Role.CUSTOMER)
+            )
+    after = {p: _count(client, p + query) for p in pages}
+    assert before == after
+    assert max(after.values()) <= MAX_DASHBOARD
