@@ -65,7 +65,9 @@ def test_dashboard_scope_matrix(app, geo, units, visitor):
     for key, (level, unit_id) in units.items():
         base = f"/officials/dashboard/{level}/{unit_id}"
         expected = 200 if key in ALLOWED[visitor] else 403
-        for url in (base, f"{base}/units.csv", f"{base}/funnel.xlsx", f"{base}/sales.csv?period=fy"):
+        targets = f"/officials/targets/{level}/{unit_id}"
+        for url in (base, f"{base}/units.csv", f"{base}/funnel.xlsx", f"{base}/sales.csv?period=fy", targets,
+                    f"{targets}/targets.csv", f"{targets}/targets.xlsx?measure=registered"):
             assert client.get(url).status_code == expected, (visitor, url)
 
 

@@ -91,3 +91,23 @@ def build(dash: Dashboard) -> dict[str, Table]:
         units.links.append(unit_url(child, row.unit.id, q))
     return {table.key: table for table in (steps, sales, ful, odop, units)}
 
+
+
+def targets_table(rows, measure: str, fy: int) -> Table:
+    """Rank, unit, per month "achieved / target", year so far, annual target, % of target so far."""
+    from flask_babel import format_date
+
+    from marketplace.officials.periods import fy_months
+    from marketplace.officials.targets import measure_label
+
+    months = fy_months(fy)
+    table = Table("targets", _("%(measure)s against target", measure=measure_label(measure)),
+                  [Column(_("Rank")), Column(_("Unit"), "text")]
+                  + [Column(format_date(m, "MMM yy"), "text") for m in months]
+                  + [Column(_("Year so far")), Column(_("Annual target")), Column(_("Target so far")),
+                     Column(_("% of target so far"), "pct")])
+    for row in rows:
+        cells = [f"{done} / {target}" if target is not None else f"{done} / –" for target, done in row.months]
+        table.rows.append([row.rank, localized(row.unit, "name"), *cells, row.year_achieved, row.annual_target,
+                           row.to_date_target, row.percent])
+    return table

@@ -1,14 +1,16 @@
 """Officials' pages: the dashboard of a unit (with exports), targets, the village product survey."""
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from marketplace.accounts.access import official_covers_unit, official_home_unit, role_required
 from marketplace.accounts.models import Role
+from marketplace.core.params import arg_int
 from marketplace.i18n import localized
-from marketplace.officials import charts, exports, metrics, tables
-from marketplace.officials.periods import PeriodError, parse_period, today_ist
+from marketplace.officials import charts, exports, metrics, tables, targets
+from marketplace.officials.periods import PeriodError, fy_months, fy_of, parse_period, today_ist
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 LEVELS = "any(country, state, district, block)"
@@ -75,8 +77,93 @@ def export(level: str, unit_id: int, table: str, fmt: str):
     chosen = tables.build(dash)[table]
     heading = f"{chosen.title} — {localized(unit, 'name')} — {period.label()}"
     name = f"haat-{level}-{unit_id}-{table}-{period.first.isoformat()}-{period.last.isoformat()}.{fmt}"
+    return _download(chosen, heading, name, fmt)
+
+
+# ---------------------------------------------------------------- targets (Mission 20-20)
+
+def _target_args():
+    measure = request.values.get("measure", "linked")
+    if measure not in targets.MEASURES:
+        measure = "linked"
+    fy = arg_int("fy", fy_of(today_ist()), minimum=2015, maximum=fy_of(today_ist()) + 1)
+    return measure, fy
+
+
+def _render_targets(unit, measure, fy, *, error=None, typed=None, status=200):
+    rows, milestone = targets.achievement(unit, measure, fy)
+    names = {row.unit.id: localized(row.unit, "name") for row in rows}
+    changes = [(names.get(h.unit_id, h.unit_id), h) for h in targets.history(unit, measure, fy)]
+    table = tables.targets_table(rows, measure, fy)
+    chart = charts.data_uri(charts.bars(
+        _("%(measure)s: this year so far against target", measure=targets.measure_label(measure)),
+        [names[r.unit.id] for r in rows[:15]],
+        [(_("Achieved"), [r.year_achieved for r in rows[:15]]),
+         (_("Target so far"), [r.to_date_target for r in rows[:15]])]))
+    return render_template("officials/targets.html", unit=unit, rows=rows, measure=measure, fy=fy, table=table,
+                           milestone=milestone, changes=changes, chart=chart, error=error, typed=typed or {},
+                           may_set=unit.level != "block", measures=targets.MEASURES,
+                           months=fy_months(fy), today=today_ist(),
+                           measure_label=targets.measure_label, milestone_label=targets.milestone_label), status
+
+
+@bp.get(f"/targets/<{LEVELS}:level>/<int:unit_id>")
+@role_required(Role.OFFICIAL)
+def targets_page(level: str, unit_id: int):
+    unit = _unit_or_403(level, unit_id)
+    measure, fy = _target_args()
+    return _render_targets(unit, measure, fy)
+
+
+@bp.post(f"/targets/<{LEVELS}:level>/<int:unit_id>")
+@role_required(Role.OFFICIAL)
+def set_targets(level: str, unit_id: int):
+    unit = _unit_or_403(level, unit_id)
+    measure = request.form.get("measure", "")
+    typed = {key[2:]: value for key, value in request.form.items() if key.startswith("t-")}
+    try:
+        changed = targets.set_targets(current_user, unit, measure, request.form.get("month", ""), typed,
+                                      through_march=request.form.get("through_march") == "1")
+    except targets.TargetError as exc:
+        month = request.form.get("month", "")
+        fy = int(month[:4]) - (month[5:7] < "04") if len(month) == 7 and month[:4].isdigit() else None
+        return _render_targets(unit, measure if measure in targets.MEASURES else "linked",
+                               fy or _target_args()[1], error=exc, typed=typed, status=exc.status)
+    flash(ngettext("%(num)d target saved.", "%(num)d targets saved.", changed), "success")
+    month = targets.parse_month(request.form["month"])
+    return redirect(url_for(".targets_page", level=level, unit_id=unit_id, measure=measure,
+                            fy=month.year if month.month >= 4 else month.year - 1))
+
+
+@bp.post(f"/targets/<{LEVELS}:level>/<int:unit_id>/linked")
+@role_required(Role.OFFICIAL)
+def set_linked(level: str, unit_id: int):
+    unit = _unit_or_403(level, unit_id)
+    if unit.level == "block":
+        abort(403)
+    try:
+        targets.set_linked_milestone(current_user, unit, request.form.get("milestone", ""))
+    except targets.TargetError as exc:
+        measure, fy = _target_args()
+        return _render_targets(unit, measure, fy, error=exc, status=exc.status)
+    flash(_("Saved: what counts as linked to market."), "success")
+    return redirect(url_for(".targets_page", level=level, unit_id=unit_id))
+
+
+@bp.get(f"/targets/<{LEVELS}:level>/<int:unit_id>/targets.<any(csv, xlsx):fmt>")
+@role_required(Role.OFFICIAL)
+def targets_export(level: str, unit_id: int, fmt: str):
+    unit = _unit_or_403(level, unit_id)
+    measure, fy = _target_args()
+    rows, _milestone = targets.achievement(unit, measure, fy)
+    table = tables.targets_table(rows, measure, fy)
+    return _download(table, f"{table.title} — {localized(unit, 'name')} — FY {fy}",
+                     f"haat-targets-{level}-{unit_id}-{measure}-{fy}.{fmt}", fmt)
+
+
+def _download(table, heading: str, name: str, fmt: str) -> Response:
     if fmt == "csv":
-        body, mimetype = exports.to_csv(chosen, heading), "text/csv; charset=utf-8"
+        body, mimetype = exports.to_csv(table, heading), "text/csv; charset=utf-8"
     else:
-        body, mimetype = exports.to_xlsx(chosen, heading), exports.XLSX_TYPE
+        body, mimetype = exports.to_xlsx(table, heading), exports.XLSX_TYPE
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
