@@ -67,8 +67,11 @@ def test_dashboard_scope_matrix(app, geo, units, visitor):
         expected = 200 if key in ALLOWED[visitor] else 403
         targets = f"/officials/targets/{level}/{unit_id}"
         for url in (base, f"{base}/units.csv", f"{base}/funnel.xlsx", f"{base}/sales.csv?period=fy", targets,
-                    f"{targets}/targets.csv", f"{targets}/targets.xlsx?measure=registered"):
+                    f"{targets}/targets.csv", f"{targets}/targets.xlsx?measure=registered",
+                    *([f"/officials/survey/block/{unit_id}"] if level == "block" else [])):
             assert client.get(url).status_code == expected, (visitor, url)
+    makers = client.get("/officials/makers?q=mask")
+    assert makers.status_code == (200 if ALLOWED[visitor] else 403)
 
 
 def test_anonymous_is_sent_to_login(app, geo, units):

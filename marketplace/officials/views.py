@@ -9,7 +9,7 @@ from marketplace.accounts.access import official_covers_unit, official_home_unit
 from marketplace.accounts.models import Role
 from marketplace.core.params import arg_int
 from marketplace.i18n import localized
-from marketplace.officials import charts, exports, metrics, tables, targets
+from marketplace.officials import charts, exports, metrics, survey, tables, targets
 from marketplace.officials.periods import PeriodError, fy_months, fy_of, parse_period, today_ist
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
@@ -167,3 +167,77 @@ def _download(table, heading: str, name: str, fmt: str) -> Response:
     else:
         body, mimetype = exports.to_xlsx(table, heading), exports.XLSX_TYPE
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# ---------------------------------------------------------------- the village product survey
+
+SURVEY_FIELDS = ("village_id", "product", "group_name", "groups_count", "households_count", "capacity_per_month",
+                 "capacity_unit", "season", "raw_material", "contact_mobile", "surveyed_on")
+
+
+def _block_or_403(block_id: int):
+    from marketplace.geo.services import get_block
+
+    if not official_covers_unit(current_user, "block", block_id):
+        abort(403)
+    return get_block(block_id) or abort(404)
+
+
+@bp.route("/survey/block/<int:block_id>", methods=["GET", "POST"])
+@role_required(Role.OFFICIAL)
+def survey_block(block_id: int):
+    block = _block_or_403(block_id)
+    error, typed, status = None, {}, 200
+    if request.method == "POST":
+        typed = {name: request.form.get(name, "") for name in SURVEY_FIELDS}
+        try:
+            survey.record_entry(current_user, block, survey.EntryInput(**typed))
+        except survey.SurveyError as exc:
+            error, status = exc, exc.status
+        else:
+            flash(_("Saved: %(product)s.", product=typed["product"].strip()), "success")
+            return redirect(url_for(".survey_block", block_id=block_id))
+    return render_template("officials/survey.html", block=block, entries=survey.block_entries(block_id),
+                           error=error, typed=typed, today=today_ist()), status
+
+
+@bp.get("/survey/leads/<int:entry_id>")
+@role_required(Role.OFFICIAL)
+def lead(entry_id: int):
+    entry = survey.get_entry(entry_id) or abort(404)
+    block = _block_or_403(entry.block_id)
+    return render_template("officials/lead.html", entry=entry, block=block,
+                           candidates=survey.unlinked_sellers_of_village(entry),
+                           register_url=url_for("sellers.register", _external=True))
+
+
+@bp.post("/survey/leads/<int:entry_id>/link")
+@role_required(Role.OFFICIAL)
+def link_lead(entry_id: int):
+    entry = survey.get_entry(entry_id) or abort(404)
+    block = _block_or_403(entry.block_id)
+    try:
+        survey.link_lead(current_user, entry, request.form.get("seller_id", ""))
+    except survey.SurveyError as exc:
+        return render_template("officials/lead.html", entry=entry, block=block, error=exc,
+                               candidates=survey.unlinked_sellers_of_village(entry),
+                               register_url=url_for("sellers.register", _external=True)), exc.status
+    flash(_("The survey line now points at the group on Haat."), "success")
+    return redirect(url_for(".survey_block", block_id=entry.block_id))
+
+
+@bp.get("/makers")
+@role_required(Role.OFFICIAL)
+def makers():
+    """Who makes X near here, within the official's own area."""
+    home = official_home_unit(current_user) or abort(403)
+    query = (request.args.get("q") or "").strip()[:100]
+    near = arg_int("block")
+    if near is not None and not official_covers_unit(current_user, "block", near):
+        abort(403)
+    level, unit_id = home
+    limits = {"state": {"state_id": unit_id}, "district": {"district_id": unit_id},
+              "block": {"only_block_id": unit_id}}.get(level, {})
+    found = survey.who_makes(query, near if near is not None else (unit_id if level == "block" else None),
+                             **limits) if query else []
+    return render_template("officials/makers.html", query=query, found=found, near=near, home=home)
