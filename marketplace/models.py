@@ -9,9 +9,9 @@ from marketplace.geo import models as geo  # noqa: F401
 from marketplace.invoices import models as invoices  # noqa: F401
 from marketplace.media import models as media  # noqa: F401
 from marketplace.notifications import models as notifications  # noqa: F401
+from marketplace.officials import models as officials  # noqa: F401
 from marketplace.orders import models as orders  # noqa: F401
 from marketplace.payments import models as payments  # noqa: F401
 from marketplace.search import models as search  # noqa: F401
 from marketplace.sellers import models as sellers  # noqa: F401
 from marketplace.settlements import models as settlements  # noqa: F401
-from marketplace.officials import models as officials  # noqa: F401
