@@ -125,3 +125,6 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(fulfilment_cli)
     app.cli.add_command(settlements_cli)
+    from marketplace.officials.cli import officials_cli  # issue 11
+
+    app.cli.add_command(officials_cli)

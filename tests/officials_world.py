@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
 from marketplace.fulfilment.models import FulfilmentEvent, Handover, Parcel, Shipment
+from marketplace.officials import rollup
 from marketplace.officials.models import OdopItem, SurveyEntry
 from marketplace.orders.models import Order, OrderLine, SellerOrder
 from marketplace.settlements.models import PayoutBatch, PayoutItem
@@ -121,4 +122,5 @@ def build(geo) -> World:
         OdopItem(district_id=kahara.district_id, category_id=masks.id, name_en="Cotton masks", name_hi="सूती मास्क"),
     ])
     db.session.commit()
+    rollup.rebuild()
     return World(a, b, c, d, e, masks, kahara, sattar, mahishi, musahari)

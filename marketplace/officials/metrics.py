@@ -9,16 +9,22 @@ depend on how many units, groups or orders there are.
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, distinct, false, func, literal, or_, select, true
+from sqlalchemy import Integer, and_, case, cast, distinct, false, func, literal, or_, select, true
 
 from marketplace.catalog.models import Category, Product, ProductStatus
-from marketplace.core.types import utcnow
 from marketplace.extensions import db
-from marketplace.fulfilment.models import FulfilmentEvent, Handover, PackagingHouse, Parcel, Shipment
 from marketplace.geo.models import Block, District, State
-from marketplace.officials.models import OdopItem, SurveyEntry
-from marketplace.officials.periods import Period
-from marketplace.orders.models import OrderLine, SellerOrder, SellerOrderStatus
+from marketplace.officials.models import (
+    DispatchDay,
+    OdopItem,
+    RollupRun,
+    SalesDay,
+    SellerMilestones,
+    StageDay,
+    SurveyEntry,
+)
+from marketplace.officials.periods import IST, Period
+from marketplace.orders.models import SellerOrderStatus
 from marketplace.sellers.models import Seller, Verification
 from marketplace.settlements.models import PayoutBatch, PayoutItem, PayoutStatus
 
@@ -62,7 +68,7 @@ class Dashboard:
     total: dict
     fulfilment: dict
     odop: list[dict]
-    computed_at: object = None
+    rolled_up_at: object = None  # when the roll-up these figures come from was made (None: never)
 
     @property
     def child_level(self) -> str:
@@ -177,35 +183,43 @@ def _groups(level, unit_id, p: Period) -> dict:
             for r in db.session.execute(stmt)}
 
 
-def first_listing_subquery():
-    return (select(Product.seller_id.label("seller_id"), func.min(Product.published_at).label("at"))
-            .where(Product.published_at.is_not(None)).group_by(Product.seller_id).subquery())
+def _rkey(model, level: str):
+    """The child key on a roll-up table (which carries block, district and state ids)."""
+    return {"country": model.state_id, "state": model.district_id, "district": model.block_id,
+            "block": getattr(model, "seller_id", None)}[level]
 
 
-def sales_span_subquery(before):
-    """Per seller: its first and its latest sale before `before`."""
-    return (select(SellerOrder.seller_id.label("seller_id"), func.min(SellerOrder.created_at).label("first"),
-                   func.max(SellerOrder.created_at).label("last"))
-            .where(SellerOrder.status.in_(SOLD), SellerOrder.created_at < before)
-            .group_by(SellerOrder.seller_id).subquery())
+def _rscope(model, level: str, unit_id: int):
+    return {"country": true(), "state": model.state_id == unit_id, "district": model.district_id == unit_id,
+            "block": model.block_id == unit_id}[level]
+
+
+def _days(model, p: Period):
+    return and_(model.day >= p.first, model.day <= p.last)
 
 
 def _milestones(level, unit_id, p: Period) -> dict:
-    key = _child_key(level)
-    listing = first_listing_subquery()
-    span = sales_span_subquery(p.end)
-    active_since = p.as_of - ACTIVE_WINDOW
-    stmt = _sellers(select(
+    m = SellerMilestones
+    key = _rkey(m, level)
+    stmt = select(
         key,
-        func.count(listing.c.at).filter(listing.c.at < p.end),
-        func.count(listing.c.at).filter(_in(listing.c.at, p.start, p.end)),
-        func.count(span.c.first),
-        func.count(span.c.first).filter(span.c.first >= p.start),
-        func.count(span.c.last).filter(span.c.last >= active_since),
-    ).select_from(Seller).outerjoin(listing, listing.c.seller_id == Seller.id)
-        .outerjoin(span, span.c.seller_id == Seller.id)).where(_scope(level, unit_id)).group_by(key)
-    return {r[0]: {"first_listing": r[1], "first_listing_new": r[2], "first_sale": r[3], "first_sale_new": r[4],
-                   "active": r[5]} for r in db.session.execute(stmt)}
+        func.count(m.first_listing_at).filter(m.first_listing_at < p.end),
+        func.count(m.first_listing_at).filter(_in(m.first_listing_at, p.start, p.end)),
+        func.count(m.first_sale_at).filter(m.first_sale_at < p.end),
+        func.count(m.first_sale_at).filter(_in(m.first_sale_at, p.start, p.end)),
+    ).where(_rscope(m, level, unit_id)).group_by(key)
+    return {r[0]: {"first_listing": r[1], "first_listing_new": r[2], "first_sale": r[3], "first_sale_new": r[4]}
+            for r in db.session.execute(stmt)}
+
+
+def _active(level, unit_id, p: Period) -> dict:
+    """Groups with a sale in the 30 days up to the period's end (or up to today)."""
+    last = min(p.last, p.as_of.astimezone(IST).date())
+    key = _rkey(SalesDay, level)
+    stmt = select(key, func.count(distinct(SalesDay.seller_id))).where(
+        _rscope(SalesDay, level, unit_id), SalesDay.category_id.is_(None),
+        SalesDay.day > last - ACTIVE_WINDOW, SalesDay.day <= last).group_by(key)
+    return {r[0]: {"active": r[1]} for r in db.session.execute(stmt)}
 
 
 def _listings(level, unit_id) -> dict:
@@ -217,15 +231,11 @@ def _listings(level, unit_id) -> dict:
 
 
 def _sales(level, unit_id, p: Period) -> dict:
-    key = _child_key(level)
-    stmt = _sellers(select(
-        key, func.count(distinct(SellerOrder.id)), func.coalesce(func.sum(OrderLine.quantity), 0),
-        func.coalesce(func.sum(OrderLine.total_paise), 0), func.count(distinct(SellerOrder.seller_id)),
-    ).select_from(OrderLine).join(SellerOrder, OrderLine.seller_order_id == SellerOrder.id)
-        .join(Seller, SellerOrder.seller_id == Seller.id)).where(
-        _scope(level, unit_id), SellerOrder.status.in_(SOLD), _in(SellerOrder.created_at, p.start, p.end)
-    ).group_by(key)
-    return {r[0]: {"orders": r[1], "units": int(r[2]), "value_paise": int(r[3]), "selling_groups": r[4]}
+    key = _rkey(SalesDay, level)
+    stmt = select(key, func.sum(SalesDay.orders), func.sum(SalesDay.units), func.sum(SalesDay.value_paise),
+                  func.count(distinct(SalesDay.seller_id))).where(
+        _rscope(SalesDay, level, unit_id), SalesDay.category_id.is_(None), _days(SalesDay, p)).group_by(key)
+    return {r[0]: {"orders": int(r[1]), "units": int(r[2]), "value_paise": int(r[3]), "selling_groups": r[4]}
             for r in db.session.execute(stmt)}
 
 
@@ -260,79 +270,55 @@ def _surveyed(level, unit_id, p: Period) -> tuple[dict, dict]:
 
 # ---------------------------------------------------------------- fulfilment (scope totals)
 
-def _orders_by_stage(level, unit_id, p: Period) -> dict:
-    stmt = _sellers(select(SellerOrder.status, func.count(SellerOrder.id)).select_from(SellerOrder)
-                    .join(Seller, SellerOrder.seller_id == Seller.id)).where(
-        _scope(level, unit_id), _in(SellerOrder.created_at, p.start, p.end),
-        SellerOrder.status != SellerOrderStatus.AWAITING_PAYMENT).group_by(SellerOrder.status)
-    return dict(db.session.execute(stmt).all())
-
-
-def _parcels_by_stage(level, unit_id, p: Period) -> dict:
-    """Parcels made in the period at the packaging houses standing in the scope."""
-    stmt = (select(Parcel.status, func.count(Parcel.id)).select_from(Parcel)
-            .join(PackagingHouse, Parcel.house_id == PackagingHouse.id)
-            .join(Block, PackagingHouse.block_id == Block.id).join(District, Block.district_id == District.id)
-            .where(_place_scope(level, unit_id) if level != "block" else PackagingHouse.block_id == unit_id,
-                   _in(Parcel.created_at, p.start, p.end)).group_by(Parcel.status))
-    return dict(db.session.execute(stmt).all())
+def _stages(level, unit_id, p: Period) -> dict:
+    """{kind: {status: count}} for orders and parcels of the period, and the late orders (as of the roll-up)."""
+    in_period = or_(StageDay.kind == "late", _days(StageDay, p))
+    stmt = select(StageDay.kind, StageDay.status, func.sum(StageDay.count)).where(
+        _rscope(StageDay, level, unit_id), in_period).group_by(StageDay.kind, StageDay.status)
+    found: dict = {"order": {}, "parcel": {}, "late": {}}
+    for kind, status, count in db.session.execute(stmt):
+        found[kind][status] = int(count)
+    return found
 
 
 def _median_dispatch_hours(level, unit_id, p: Period) -> tuple[float | None, int]:
-    """Median hours from order to dispatch over the seller orders of the period that have been dispatched."""
-    dispatched = (select(FulfilmentEvent.shipment_id.label("shipment_id"), func.min(FulfilmentEvent.at).label("at"))
-                  .where(FulfilmentEvent.shipment_id.is_not(None), FulfilmentEvent.to_state == "dispatched")
-                  .group_by(FulfilmentEvent.shipment_id).subquery())
-    hours = seconds_between(dispatched.c.at, SellerOrder.created_at) / 3600.0
-    ranked = _sellers(select(hours.label("h"), func.row_number().over(order_by=hours).label("rn"),
-                             func.count().over().label("n"))
-                      .select_from(SellerOrder).join(Seller, SellerOrder.seller_id == Seller.id)
-                      .join(Handover, Handover.seller_order_id == SellerOrder.id)
-                      .join(dispatched, dispatched.c.shipment_id == Handover.shipment_id)).where(
-        _scope(level, unit_id), _in(SellerOrder.created_at, p.start, p.end)).subquery()
-    stmt = select(func.avg(ranked.c.h), func.max(ranked.c.n)).where(
-        or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
-    median, count = db.session.execute(stmt).one()
-    return (round(float(median), 1) if median is not None else None), int(count or 0)
-
-
-def _late(level, unit_id) -> int:
-    """Seller orders not yet dispatched although the promised dispatch time has passed (as of now)."""
-    shipped = (select(Handover.id).join(Shipment, Handover.shipment_id == Shipment.id)
-               .where(Handover.seller_order_id == SellerOrder.id,
-                      Shipment.status.in_(("dispatched", "delivered", "returned"))).exists())
-    stmt = _sellers(select(func.count(SellerOrder.id)).select_from(SellerOrder)
-                    .join(Seller, SellerOrder.seller_id == Seller.id)).where(
-        _scope(level, unit_id), SellerOrder.status.in_(NOT_YET_DISPATCHED),
-        SellerOrder.created_at < utcnow() - DISPATCH_PROMISE, ~shipped)
-    return db.session.scalar(stmt) or 0
+    """Median whole hours from order to dispatch over the period's dispatched seller orders, from the
+    histogram: the mean of the two middle values (one when the count is odd)."""
+    hist = (select(DispatchDay.hours.label("h"), func.sum(DispatchDay.count).label("c"))
+            .where(_rscope(DispatchDay, level, unit_id), _days(DispatchDay, p)).group_by(DispatchDay.hours)
+            .subquery())
+    cum = select(hist.c.h, cast(func.sum(hist.c.c).over(order_by=hist.c.h), Integer).label("cum"),
+                 cast(func.sum(hist.c.c).over(), Integer).label("n")).subquery()  # PostgreSQL sums are numeric
+    low = func.min(case((cum.c.cum >= (cum.c.n + 1) // 2, cum.c.h)))
+    high = func.min(case((cum.c.cum >= cum.c.n // 2 + 1, cum.c.h)))
+    median_low, median_high, count = db.session.execute(select(low, high, func.max(cum.c.n))).one()
+    if count is None:
+        return None, 0
+    return round((median_low + median_high) / 2, 1), int(count)
 
 
 # ---------------------------------------------------------------- ODOP items
 
 def _odop(level, unit_id, p: Period) -> list[dict]:
-    """Each ODOP item in scope: its live listings and its sales in the period, by its district's groups."""
-    in_item = and_(Block.district_id == OdopItem.district_id,
-                   or_(Product.category_id == OdopItem.category_id, Category.parent_id == OdopItem.category_id))
+    """Each ODOP item in scope: its live listings now and its sales in the period, by its district's groups
+    (a product counts when its category is the item's or a sub-category of it)."""
+    in_item = or_(Category.id == OdopItem.category_id, Category.parent_id == OdopItem.category_id)
     listings = (select(func.count(Product.id)).select_from(Product).join(Category, Product.category_id == Category.id)
                 .join(Seller, Product.seller_id == Seller.id).join(Block, Seller.block_id == Block.id)
-                .where(in_item, Product.status == ProductStatus.LIVE).correlate(OdopItem).scalar_subquery())
-
-    def sold(column):
-        return (select(func.coalesce(func.sum(column), 0)).select_from(OrderLine)
-                .join(SellerOrder, OrderLine.seller_order_id == SellerOrder.id)
-                .join(Product, OrderLine.product_id == Product.id).join(Category, Product.category_id == Category.id)
-                .join(Seller, SellerOrder.seller_id == Seller.id).join(Block, Seller.block_id == Block.id)
-                .where(in_item, SellerOrder.status.in_(SOLD), _in(SellerOrder.created_at, p.start, p.end))
+                .where(in_item, Block.district_id == OdopItem.district_id, Product.status == ProductStatus.LIVE)
                 .correlate(OdopItem).scalar_subquery())
-
-    units, value = sold(OrderLine.quantity), sold(OrderLine.total_paise)
+    sales = (select(OdopItem.id.label("item_id"), func.sum(SalesDay.units).label("units"),
+                    func.sum(SalesDay.value_paise).label("value")).select_from(OdopItem)
+             .join(SalesDay, SalesDay.district_id == OdopItem.district_id)
+             .join(Category, SalesDay.category_id == Category.id)
+             .where(in_item, _days(SalesDay, p)).group_by(OdopItem.id).subquery())
     scope = {"country": true(), "state": District.state_id == unit_id, "district": OdopItem.district_id == unit_id,
              "block": OdopItem.district_id == select(Block.district_id).where(Block.id == unit_id).scalar_subquery()
              }.get(level, false())
     stmt = (select(OdopItem.id, OdopItem.name_en, OdopItem.name_hi, District.name_en, District.name_hi,
-                   listings, units, value)
-            .join(District, OdopItem.district_id == District.id).where(scope).order_by(District.name_en, OdopItem.id))
+                   listings, func.coalesce(sales.c.units, 0), func.coalesce(sales.c.value, 0))
+            .join(District, OdopItem.district_id == District.id).outerjoin(sales, sales.c.item_id == OdopItem.id)
+            .where(scope).order_by(District.name_en, OdopItem.id))
     return [{"id": r[0], "name_en": r[1], "name_hi": r[2], "district_en": r[3], "district_hi": r[4],
              "listings": r[5], "units": int(r[6]), "value_paise": int(r[7])} for r in db.session.execute(stmt)]
 
@@ -348,8 +334,8 @@ SUMMED = ("registered", "registered_new", "verified", "verified_new", "first_lis
 def dashboard(unit: Unit, period: Period) -> Dashboard:
     level, uid = unit.level, unit.id
     units = children(unit)
-    parts = [_groups(level, uid, period), _milestones(level, uid, period), _listings(level, uid),
-             _sales(level, uid, period), _paid(level, uid, period)]
+    parts = [_groups(level, uid, period), _milestones(level, uid, period), _active(level, uid, period),
+             _listings(level, uid), _sales(level, uid, period), _paid(level, uid, period)]
     surveyed_rows, surveyed_total = _surveyed(level, uid, period)
     parts.append(surveyed_rows)
     rows = []
@@ -366,9 +352,11 @@ def dashboard(unit: Unit, period: Period) -> Dashboard:
         figures["avg_paid_paise"] = figures["paid_paise"] // figures["paid_groups"] if figures["paid_groups"] else 0
     rank(rows)
     median, dispatched = _median_dispatch_hours(level, uid, period)
-    fulfilment = {"orders": _orders_by_stage(level, uid, period), "parcels": _parcels_by_stage(level, uid, period),
-                  "median_hours": median, "dispatched": dispatched, "late": _late(level, uid)}
-    return Dashboard(unit, period, rows, total, fulfilment, _odop(level, uid, period), utcnow())
+    stages = _stages(level, uid, period)
+    fulfilment = {"orders": stages["order"], "parcels": stages["parcel"], "median_hours": median,
+                  "dispatched": dispatched, "late": stages["late"].get("", 0)}
+    run = db.session.scalar(select(RollupRun.finished_at).order_by(RollupRun.id.desc()).limit(1))
+    return Dashboard(unit, period, rows, total, fulfilment, _odop(level, uid, period), run)
 
 
 def rank(rows: list[Row]) -> None:

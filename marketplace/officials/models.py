@@ -97,14 +97,62 @@ class OdopItem(db.Model):
     name_hi: Mapped[str] = mapped_column(String(120))
 
 
-class SellerMilestones(db.Model):
-    """Nightly roll-up: when each group first put a listing on sale and first sold, and when it last sold.
-    Kept by `rollup.rebuild_milestones()` (`flask officials rollup`); the dashboard says as of when."""
+# ---------------------------------------------------------------- the nightly roll-up (officials/rollup.py)
+# Rebuilt whole by `rollup.rebuild()` (`flask officials rollup`; schedule it nightly). Each row carries its
+# block, district and state so that a dashboard at any level reads one table without joins.
 
-    __tablename__ = "seller_milestones"
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), primary_key=True)
-    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"), index=True)
+class RollupRun(db.Model):
+    __tablename__ = "officials_rollup_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class _Place:
+    block_id: Mapped[int] = mapped_column(index=True)
+    district_id: Mapped[int] = mapped_column(index=True)
+    state_id: Mapped[int] = mapped_column(index=True)
+
+
+class SellerMilestones(_Place, db.Model):
+    """When each group first put a listing on sale, first sold, and last sold."""
+
+    __tablename__ = "officials_seller_milestones"
+    seller_id: Mapped[int] = mapped_column(primary_key=True)
     first_listing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_sale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_sale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SalesDay(_Place, db.Model):
+    """One group's sales on one Indian day: all categories (category_id NULL), and per category for ODOP."""
+
+    __tablename__ = "officials_sales_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    seller_id: Mapped[int] = mapped_column(index=True)
+    category_id: Mapped[int | None]
+    orders: Mapped[int]
+    units: Mapped[int]
+    value_paise: Mapped[int]
+
+
+class StageDay(_Place, db.Model):
+    """Seller orders (kind "order", by order day) and parcels (kind "parcel", by packing day, at the house's
+    block) per status; kind "late" counts orders past the promised dispatch time at the roll-up."""
+
+    __tablename__ = "officials_stage_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int]
+
+
+class DispatchDay(_Place, db.Model):
+    """How many seller orders of a day were dispatched after how many whole hours (a histogram: medians)."""
+
+    __tablename__ = "officials_dispatch_days"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    hours: Mapped[int]
+    count: Mapped[int]

@@ -16,16 +16,8 @@ from marketplace.core.errors import DomainError
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.geo.models import Block, District
-from marketplace.officials.metrics import (
-    Unit,
-    _scope,
-    _sellers,
-    children,
-    first_listing_subquery,
-    ist_month,
-    sales_span_subquery,
-)
-from marketplace.officials.models import LinkedDefinition, Target, TargetRevision
+from marketplace.officials.metrics import Unit, _rscope, _scope, _sellers, children, ist_month
+from marketplace.officials.models import LinkedDefinition, SellerMilestones, Target, TargetRevision
 from marketplace.officials.periods import fy_months, fy_period, today_ist
 from marketplace.sellers.models import Seller, Verification
 
@@ -178,32 +170,31 @@ class TargetRow:
         return round(100.0 * self.year_achieved / self.to_date_target, 1) if self.to_date_target else None
 
 
-def _milestone_column(measure: str, milestone: str, before):
-    """(the column holding when a group reached the measure, the extra FROM/joins) for the achievement query."""
-    if measure == "registered":
-        return Seller.created_at, None
-    if measure == "verified":
-        return Seller.verified_at, None
-    sub = sales_span_subquery(before) if milestone == "first_sale" else first_listing_subquery()
-    return (sub.c.first if milestone == "first_sale" else sub.c.at), sub
+_ROLLUP_KEY = {"country": SellerMilestones.state_id, "state": SellerMilestones.district_id,
+               "district": SellerMilestones.block_id, "block": SellerMilestones.block_id}
 
 
 def achievement(unit: Unit, measure: str, fy: int) -> tuple[list[TargetRow], str]:
-    """Per row unit and FY month: target and achieved; year so far; ranking. Three statements."""
+    """Per row unit and FY month: target and achieved; year so far; ranking. Linked groups come from the
+    roll-up's milestones, registered and verified groups from the groups themselves."""
     period = fy_period(fy)
     milestone = linked_milestone(unit)
     rows_level = ROW_LEVEL[unit.level]
     units = [unit] if unit.level == "block" else children(unit)
-    key = _ROW_KEY[unit.level]
-    column, sub = _milestone_column(measure, milestone, period.end)
-    month = ist_month(column)
-    stmt = _sellers(select(key, month, func.count(Seller.id)).select_from(Seller))
-    if sub is not None:
-        stmt = stmt.join(sub, sub.c.seller_id == Seller.id)
-    conditions = [_scope(unit.level, unit.id), column >= period.start, column < period.end]
-    if measure == "verified":
-        conditions.append(Seller.status == Verification.VERIFIED)
-    achieved = {(r[0], r[1]): r[2] for r in db.session.execute(stmt.where(and_(*conditions)).group_by(key, month))}
+    if measure == "linked":
+        m = SellerMilestones
+        column = m.first_sale_at if milestone == "first_sale" else m.first_listing_at
+        key, month = _ROLLUP_KEY[unit.level], ist_month(column)
+        stmt = select(key, month, func.count(m.seller_id)).where(_rscope(m, unit.level, unit.id))
+    else:
+        column = Seller.created_at if measure == "registered" else Seller.verified_at
+        key, month = _ROW_KEY[unit.level], ist_month(column)
+        stmt = _sellers(select(key, month, func.count(Seller.id)).select_from(Seller)).where(
+            _scope(unit.level, unit.id))
+        if measure == "verified":
+            stmt = stmt.where(Seller.status == Verification.VERIFIED)
+    stmt = stmt.where(column >= period.start, column < period.end).group_by(key, month)
+    achieved = {(r[0], r[1]): r[2] for r in db.session.execute(stmt)}
     targets = {(t.unit_id, t.month): t.value for t in db.session.execute(
         select(Target.unit_id, Target.month, Target.value).where(
             Target.unit_level == rows_level, Target.unit_id.in_([u.id for u in units]), Target.measure == measure,
