@@ -96,7 +96,8 @@ INSERT INTO parcels (number, shipment_id, house_id, status, status_at, weight_g,
 
 def build(app) -> None:
     with app.app_context():
-        db.drop_all()
+        db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
         db.create_all()
         start = time.perf_counter()
         params = {"districts": DISTRICTS, "bpd": BLOCKS_PER_DISTRICT, "groups": GROUPS, "orders": ORDERS}

@@ -287,6 +287,10 @@ def load_demo(only: list[str] | None = None, limit: int | None = None) -> Summar
         queues.append([(seller, president, _existing_products(seller), row) for row in rows[spec["key"]]])
     for seller, president, existing, row in _mixed(queues):
         ensure_product(seller, president, row, existing, categories, photos, summary)
+    if only is None and limit is None:  # a year of history for the officials' dashboards (issue 11)
+        from marketplace.demo.officials_history import load_history
+
+        load_history(summary)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -231,10 +231,15 @@ def _listings(level, unit_id) -> dict:
 
 
 def _sales(level, unit_id, p: Period) -> dict:
+    """Per child: orders, units, value and how many groups sold. Summed per group first, then per child (two
+    hash aggregations are much cheaper than COUNT(DISTINCT) over every group-day)."""
     key = _rkey(SalesDay, level)
-    stmt = select(key, func.sum(SalesDay.orders), func.sum(SalesDay.units), func.sum(SalesDay.value_paise),
-                  func.count(distinct(SalesDay.seller_id))).where(
-        _rscope(SalesDay, level, unit_id), SalesDay.category_id.is_(None), _days(SalesDay, p)).group_by(key)
+    per_group = select(key.label("k"), func.sum(SalesDay.orders).label("o"), func.sum(SalesDay.units).label("u"),
+                       func.sum(SalesDay.value_paise).label("v")).where(
+        _rscope(SalesDay, level, unit_id), SalesDay.category_id.is_(None), _days(SalesDay, p)).group_by(
+        key, SalesDay.seller_id).subquery()
+    stmt = select(per_group.c.k, func.sum(per_group.c.o), func.sum(per_group.c.u), func.sum(per_group.c.v),
+                  func.count()).group_by(per_group.c.k)
     return {r[0]: {"orders": int(r[1]), "units": int(r[2]), "value_paise": int(r[3]), "selling_groups": r[4]}
             for r in db.session.execute(stmt)}
 
@@ -307,11 +312,14 @@ def _odop(level, unit_id, p: Period) -> list[dict]:
                 .join(Seller, Product.seller_id == Seller.id).join(Block, Seller.block_id == Block.id)
                 .where(in_item, Block.district_id == OdopItem.district_id, Product.status == ProductStatus.LIVE)
                 .correlate(OdopItem).scalar_subquery())
-    sales = (select(OdopItem.id.label("item_id"), func.sum(SalesDay.units).label("units"),
-                    func.sum(SalesDay.value_paise).label("value")).select_from(OdopItem)
-             .join(SalesDay, SalesDay.district_id == OdopItem.district_id)
-             .join(Category, SalesDay.category_id == Category.id)
-             .where(in_item, _days(SalesDay, p)).group_by(OdopItem.id).subquery())
+    # the item's categories first (a handful of rows), then the roll-up rows of those categories and districts
+    item_categories = (select(OdopItem.id.label("item_id"), OdopItem.district_id.label("district_id"),
+                              Category.id.label("category_id")).join(Category, in_item).subquery())
+    sales = (select(item_categories.c.item_id, func.sum(SalesDay.units).label("units"),
+                    func.sum(SalesDay.value_paise).label("value")).select_from(item_categories)
+             .join(SalesDay, and_(SalesDay.district_id == item_categories.c.district_id,
+                                  SalesDay.category_id == item_categories.c.category_id))
+             .where(_days(SalesDay, p)).group_by(item_categories.c.item_id).subquery())
     scope = {"country": true(), "state": District.state_id == unit_id, "district": OdopItem.district_id == unit_id,
              "block": OdopItem.district_id == select(Block.district_id).where(Block.id == unit_id).scalar_subquery()
              }.get(level, false())

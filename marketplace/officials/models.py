@@ -3,7 +3,7 @@ roll-up of each group's milestones."""
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
@@ -127,6 +127,8 @@ class SalesDay(_Place, db.Model):
     """One group's sales on one Indian day: all categories (category_id NULL), and per category for ODOP."""
 
     __tablename__ = "officials_sales_days"
+    __table_args__ = (Index("ix_officials_sales_days_district_category_day", "district_id", "category_id", "day"),
+                      Index("ix_officials_sales_days_state_day", "state_id", "day"))
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     seller_id: Mapped[int] = mapped_column(index=True)
