@@ -138,4 +138,4 @@ def test_targets_page_and_export(app, world, dpm):
     kahara = next(r for r in rows[2:] if r[1] == "Kahara")
     header = rows[1]
     assert kahara[header.index("Annual target")] == 20 and kahara[header.index("Year so far")] == 1
-    assert kahara[header.index("% of target so far")] == 5.0
+    assert kahara[header.index("Share of target so far (%)")] == 5.0

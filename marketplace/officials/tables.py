@@ -44,7 +44,7 @@ def build(dash: Dashboard) -> dict[str, Table]:
     t = dash.total
     q = dash.period.query()
     steps = Table("funnel", _("Path to market"), [Column(_("Step"), "text"), Column(_("Groups")),
-                                                  Column(_("% of the step before"), "pct"),
+                                                  Column(_("Share of the step before (%)"), "pct"),
                                                   Column(_("Reached in this period"))])
     new = {"surveyed": None, "registered": t["registered_new"], "verified": t["verified_new"],
            "first_listing": t["first_listing_new"], "first_sale": t["first_sale_new"], "active": None}
@@ -105,7 +105,7 @@ def targets_table(rows, measure: str, fy: int) -> Table:
                   [Column(_("Rank")), Column(_("Unit"), "text")]
                   + [Column(format_date(m, "MMM yy"), "text") for m in months]
                   + [Column(_("Year so far")), Column(_("Annual target")), Column(_("Target so far")),
-                     Column(_("% of target so far"), "pct")])
+                     Column(_("Share of target so far (%)"), "pct")])
     for row in rows:
         cells = [f"{done} / {target}" if target is not None else f"{done} / –" for target, done in row.months]
         table.rows.append([row.rank, localized(row.unit, "name"), *cells, row.year_achieved, row.annual_target,

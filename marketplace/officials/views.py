@@ -2,7 +2,6 @@
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from marketplace.accounts.access import official_covers_unit, official_home_unit, role_required
@@ -129,7 +128,7 @@ def set_targets(level: str, unit_id: int):
         fy = int(month[:4]) - (month[5:7] < "04") if len(month) == 7 and month[:4].isdigit() else None
         return _render_targets(unit, measure if measure in targets.MEASURES else "linked",
                                fy or _target_args()[1], error=exc, typed=typed, status=exc.status)
-    flash(ngettext("%(num)d target saved.", "%(num)d targets saved.", changed), "success")
+    flash(_("Targets saved: %(n)d.", n=changed), "success")
     month = targets.parse_month(request.form["month"])
     return redirect(url_for(".targets_page", level=level, unit_id=unit_id, measure=measure,
                             fy=month.year if month.month >= 4 else month.year - 1))
