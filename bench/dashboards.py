@@ -164,16 +164,20 @@ def main() -> None:
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.email == "admin@bench.example"))
     fy = fy_of(today_ist())
-    pages = [("state, financial year", f"/officials/dashboard/state/1?period=fy&fy={fy}"),
+    pages = [("landing page /me (baseline)", "/me"),
+             ("state, financial year", f"/officials/dashboard/state/1?period=fy&fy={fy}"),
              ("state, this month", "/officials/dashboard/state/1"),
              ("district, financial year", f"/officials/dashboard/district/1?period=fy&fy={fy}"),
              ("block, financial year", f"/officials/dashboard/block/1?period=fy&fy={fy}"),
              ("state targets, financial year", f"/officials/targets/state/1?fy={fy}"),
              ("state export units.xlsx", f"/officials/dashboard/state/1/units.xlsx?period=fy&fy={fy}")]
-    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'statements':>11}")
+    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'statements':>11} {'p50 / baseline':>15}")
+    baseline = None
     for name, url in pages:
         p50, p95, n = measure(app, client, url, args.requests)
-        print(f"{name:32} {p50:8.0f} {p95:8.0f} {n:11d}")
+        baseline = baseline or p50
+        print(f"{name:32} {p50:8.0f} {p95:8.0f} {n:11d} {p50 / baseline:15.1f}")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("goal: state dashboard p95 <= 300 ms; statements the same for state, district and block")
 
 

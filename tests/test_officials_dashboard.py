@@ -119,3 +119,16 @@ def test_bad_period_is_a_clear_error(app, world, query, message):
     response = client.get(f"/officials/dashboard/district/{world.kahara.district_id}?{query}&lang=en")
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+
+
+def test_custom_days_read_the_daily_rollup(world):
+    from marketplace.officials.periods import Period
+
+    unit = metrics.load_unit("district", world.kahara.district_id)
+    from datetime import date
+
+    dash = metrics.dashboard(unit, Period("custom", date(2026, 10, 5), date(2026, 10, 8)))
+    # only A's orders of 5 and 8 October fall in these four days
+    assert (dash.total["orders"], dash.total["units"], dash.total["value_paise"]) == (2, 5, 65000)
+    assert dash.odop[0]["units"] == 3 and dash.fulfilment["median_hours"] == 21.0
+    assert dash.fulfilment["late"] == 1  # as of the roll-up, whatever the period

@@ -15,8 +15,9 @@ sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ 
 
 STYLE = Style(background="white", plot_background="white", foreground="#222", foreground_strong="#111",
               foreground_subtle="#666", colors=("#b5541c", "#2f6f4f", "#3d5a99", "#8a6d1d"),
-              font_family="'Noto Sans', 'Noto Sans Devanagari', sans-serif", title_font_size=22,
-              label_font_size=16, major_label_font_size=16, value_font_size=16, legend_font_size=16)
+              font_family="'Noto Sans', 'Noto Sans Devanagari', sans-serif", title_font_size=20,
+              label_font_size=15, major_label_font_size=15, value_font_size=15, legend_font_size=15)
+WIDTH = 480  # drawn small and scaled up on a wide screen, so the text stays readable on a 360 px phone
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 
 
@@ -27,9 +28,9 @@ def _render(chart) -> str:
 def bar(title: str, labels: list[str], values: list[float], *, horizontal: bool = True, series: str = "") -> str:
     """One series of bars; returns the SVG text."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
-    height = max(260, 70 + 36 * len(labels)) if horizontal else 420
-    chart = kind(js=[], style=STYLE, title=title, show_legend=False, width=800, height=height,
-                 print_values=True, truncate_label=28, x_label_rotation=0 if horizontal else 30)
+    height = max(220, 70 + 32 * len(labels)) if horizontal else 360
+    chart = kind(js=[], style=STYLE, title=title, show_legend=False, width=WIDTH, height=height,
+                 print_values=True, truncate_label=22, x_label_rotation=0 if horizontal else 30)
     chart.x_labels = labels
     chart.add(series or title, values)
     return _render(chart)
@@ -37,8 +38,8 @@ def bar(title: str, labels: list[str], values: list[float], *, horizontal: bool 
 
 def bars(title: str, labels: list[str], named_series: list[tuple[str, list[float]]]) -> str:
     """Several series side by side (e.g. achieved against target), with a legend."""
-    chart = pygal.Bar(js=[], style=STYLE, title=title, width=800, height=420, legend_at_bottom=True,
-                      x_label_rotation=30, truncate_label=20)
+    chart = pygal.Bar(js=[], style=STYLE, title=title, width=WIDTH, height=360, legend_at_bottom=True,
+                      x_label_rotation=30, truncate_label=16)
     chart.x_labels = labels
     for name, values in named_series:
         chart.add(name, values)

@@ -19,6 +19,7 @@ from marketplace.officials.models import (
     OdopItem,
     RollupRun,
     SalesDay,
+    SalesMonth,
     SellerMilestones,
     StageDay,
     SurveyEntry,
@@ -198,6 +199,12 @@ def _days(model, p: Period):
     return and_(model.day >= p.first, model.day <= p.last)
 
 
+def _sales_table(p: Period):
+    """The monthly roll-up when the period is whole months (a month, a financial year), else the daily one."""
+    whole_months = p.first.day == 1 and (p.last + timedelta(days=1)).day == 1
+    return SalesMonth if whole_months else SalesDay
+
+
 def _milestones(level, unit_id, p: Period) -> dict:
     m = SellerMilestones
     key = _rkey(m, level)
@@ -233,11 +240,11 @@ def _listings(level, unit_id) -> dict:
 def _sales(level, unit_id, p: Period) -> dict:
     """Per child: orders, units, value and how many groups sold. Summed per group first, then per child (two
     hash aggregations are much cheaper than COUNT(DISTINCT) over every group-day)."""
-    key = _rkey(SalesDay, level)
-    per_group = select(key.label("k"), func.sum(SalesDay.orders).label("o"), func.sum(SalesDay.units).label("u"),
-                       func.sum(SalesDay.value_paise).label("v")).where(
-        _rscope(SalesDay, level, unit_id), SalesDay.category_id.is_(None), _days(SalesDay, p)).group_by(
-        key, SalesDay.seller_id).subquery()
+    t = _sales_table(p)
+    key = _rkey(t, level)
+    per_group = select(key.label("k"), func.sum(t.orders).label("o"), func.sum(t.units).label("u"),
+                       func.sum(t.value_paise).label("v")).where(
+        _rscope(t, level, unit_id), t.category_id.is_(None), _days(t, p)).group_by(key, t.seller_id).subquery()
     stmt = select(per_group.c.k, func.sum(per_group.c.o), func.sum(per_group.c.u), func.sum(per_group.c.v),
                   func.count()).group_by(per_group.c.k)
     return {r[0]: {"orders": int(r[1]), "units": int(r[2]), "value_paise": int(r[3]), "selling_groups": r[4]}
@@ -315,11 +322,12 @@ def _odop(level, unit_id, p: Period) -> list[dict]:
     # the item's categories first (a handful of rows), then the roll-up rows of those categories and districts
     item_categories = (select(OdopItem.id.label("item_id"), OdopItem.district_id.label("district_id"),
                               Category.id.label("category_id")).join(Category, in_item).subquery())
-    sales = (select(item_categories.c.item_id, func.sum(SalesDay.units).label("units"),
-                    func.sum(SalesDay.value_paise).label("value")).select_from(item_categories)
-             .join(SalesDay, and_(SalesDay.district_id == item_categories.c.district_id,
-                                  SalesDay.category_id == item_categories.c.category_id))
-             .where(_days(SalesDay, p)).group_by(item_categories.c.item_id).subquery())
+    t = _sales_table(p)
+    sales = (select(item_categories.c.item_id, func.sum(t.units).label("units"),
+                    func.sum(t.value_paise).label("value")).select_from(item_categories)
+             .join(t, and_(t.district_id == item_categories.c.district_id,
+                           t.category_id == item_categories.c.category_id))
+             .where(_days(t, p)).group_by(item_categories.c.item_id).subquery())
     scope = {"country": true(), "state": District.state_id == unit_id, "district": OdopItem.district_id == unit_id,
              "block": OdopItem.district_id == select(Block.district_id).where(Block.id == unit_id).scalar_subquery()
              }.get(level, false())

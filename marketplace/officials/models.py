@@ -138,6 +138,22 @@ class SalesDay(_Place, db.Model):
     value_paise: Mapped[int]
 
 
+class SalesMonth(_Place, db.Model):
+    """SalesDay summed per calendar month (day = the month's first day): a month or a financial year reads
+    this table, a third or less of the rows."""
+
+    __tablename__ = "officials_sales_months"
+    __table_args__ = (Index("ix_officials_sales_months_district_category_day", "district_id", "category_id", "day"),
+                      Index("ix_officials_sales_months_state_day", "state_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    seller_id: Mapped[int] = mapped_column(index=True)
+    category_id: Mapped[int | None]
+    orders: Mapped[int]
+    units: Mapped[int]
+    value_paise: Mapped[int]
+
+
 class StageDay(_Place, db.Model):
     """Seller orders (kind "order", by order day) and parcels (kind "parcel", by packing day, at the house's
     block) per status; kind "late" counts orders past the promised dispatch time at the roll-up."""

@@ -9,7 +9,7 @@ and after loading demo data. Dashboards say "as of" the last run.
 
 import time
 
-from sqlalchemy import Integer, cast, delete, func, insert, literal, null, select
+from sqlalchemy import Date, Integer, cast, delete, func, insert, literal, null, select, text
 
 from marketplace.catalog.models import Product
 from marketplace.core.types import utcnow
@@ -17,7 +17,7 @@ from marketplace.extensions import db
 from marketplace.fulfilment.models import FulfilmentEvent, Handover, PackagingHouse, Parcel, Shipment
 from marketplace.geo.models import Block, District
 from marketplace.officials.metrics import DISPATCH_PROMISE, NOT_YET_DISPATCHED, SOLD, _dialect, seconds_between
-from marketplace.officials.models import DispatchDay, RollupRun, SalesDay, SellerMilestones, StageDay
+from marketplace.officials.models import DispatchDay, RollupRun, SalesDay, SalesMonth, SellerMilestones, StageDay
 from marketplace.orders.models import OrderLine, SellerOrder, SellerOrderStatus
 from marketplace.sellers.models import Seller
 
@@ -43,7 +43,7 @@ def last_run() -> RollupRun | None:
 def rebuild() -> RollupRun:
     started = time.perf_counter()
     session = db.session
-    for model in (SalesDay, StageDay, DispatchDay, SellerMilestones):
+    for model in (SalesDay, SalesMonth, StageDay, DispatchDay, SellerMilestones):
         session.execute(delete(model))
     sold = SellerOrder.status.in_(SOLD)
     day = ist_day(SellerOrder.created_at)
@@ -61,6 +61,16 @@ def rebuild() -> RollupRun:
                                                       *([Product.category_id] if per_category else []))
         session.execute(insert(SalesDay).from_select(
             ["day", "seller_id", "category_id", *place_cols, "orders", "units", "value_paise"], stmt))
+
+    # the same per month, for month and financial-year periods
+    month = func.date_trunc("month", SalesDay.day).cast(Date) if _dialect() == "postgresql" else func.date(
+        SalesDay.day, "start of month")
+    stmt = select(month, SalesDay.seller_id, SalesDay.category_id, SalesDay.block_id, SalesDay.district_id,
+                  SalesDay.state_id, func.sum(SalesDay.orders), func.sum(SalesDay.units),
+                  func.sum(SalesDay.value_paise)).group_by(month, SalesDay.seller_id, SalesDay.category_id,
+                                                           SalesDay.block_id, SalesDay.district_id, SalesDay.state_id)
+    session.execute(insert(SalesMonth).from_select(
+        ["day", "seller_id", "category_id", *place_cols, "orders", "units", "value_paise"], stmt))
 
     # seller orders per status and day (awaiting payment is not an order yet)
     stmt = _with_place(select(day, literal("order"), SellerOrder.status, *PLACE, func.count(SellerOrder.id))
@@ -115,4 +125,8 @@ def rebuild() -> RollupRun:
     run = RollupRun(finished_at=utcnow(), seconds=round(time.perf_counter() - started, 3))
     session.add(run)
     session.commit()
+    if _dialect() == "postgresql":  # fresh statistics, or the planner guesses 1 row and sorts on disk
+        for model in (SalesDay, SalesMonth, StageDay, DispatchDay, SellerMilestones):
+            session.execute(text(f"ANALYZE {model.__tablename__}"))
+        session.commit()
     return run
