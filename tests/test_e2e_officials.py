@@ -62,6 +62,7 @@ def test_district_dashboard_in_hindi(live, tmp_path, width, height):
             # nothing but the scrollable tables may be wider than the screen
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, overflow
+            page.evaluate("document.fonts.ready.then(() => true)")
             shot = tmp_path / f"district-dashboard-{width}.png"
             page.screenshot(path=str(shot), full_page=True)
             keep = os.environ.get("HAAT_SCREENSHOTS")

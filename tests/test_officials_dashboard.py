@@ -98,7 +98,7 @@ def test_page_and_xlsx_show_the_same_numbers(app, world):
     header = rows[1]
     kahara = next(r for r in rows[2:] if r[1] == "Kahara")
     assert kahara[header.index("Value sold (₹)")] == 650 and kahara[0] == 1
-    assert kahara[header.index("Registered")] == 3
+    assert kahara[header.index("Groups registered")] == 3
     funnel = load_workbook(io.BytesIO(client.get(f"{url}/funnel.xlsx?{OCT}").data)).active
     assert [r[1] for r in funnel.iter_rows(min_row=3, values_only=True)] == [6, 4, 3, 3, 2, 2]
     csv = client.get(f"{url}/sales.csv?{OCT}")

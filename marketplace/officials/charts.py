@@ -31,6 +31,8 @@ def bar(title: str, labels: list[str], values: list[float], *, horizontal: bool 
     height = max(220, 70 + 32 * len(labels)) if horizontal else 360
     chart = kind(js=[], style=STYLE, title=title, show_legend=False, width=WIDTH, height=height,
                  print_values=True, truncate_label=22, x_label_rotation=0 if horizontal else 30)
+    if horizontal:  # pygal draws the first bar at the bottom: reverse, so the table's first row is on top
+        labels, values = labels[::-1], values[::-1]
     chart.x_labels = labels
     chart.add(series or title, values)
     return _render(chart)

@@ -79,7 +79,8 @@ def build(dash: Dashboard) -> dict[str, Table]:
 
     child = dash.child_level
     units = Table("units", _("%(level)s ranked", level=level_label(child)), [
-        Column(_("Rank")), Column(level_label(child), "text"), Column(_("Registered")), Column(_("Verified")),
+        Column(_("Rank")), Column(level_label(child), "text"), Column(_("Groups registered")),
+        Column(_("Groups verified")),
         Column(_("Linked to market (first sale)")), Column(_("Sold in the last 30 days")),
         Column(_("Listings on sale")), Column(_("Orders")), Column(_("Units sold")),
         Column(_("Value sold"), "money"), Column(_("Paid to groups"), "money")])

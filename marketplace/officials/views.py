@@ -54,7 +54,8 @@ def _charts(built: dict) -> dict[str, str]:
     funnel = built["funnel"]
     units = built["units"]
     top = units.rows[:15]
-    orders = [row for row in built["fulfilment"].rows[:8]]
+    orders = [(tables.stage_label(stage), row[1]) for stage, row in zip(tables.ORDER_STAGES, built["fulfilment"].rows,
+                                                                        strict=False)]
     return {
         "funnel": charts.data_uri(charts.bar(funnel.title, [r[0] for r in funnel.rows], [r[1] for r in funnel.rows])),
         "units": charts.data_uri(charts.bar(_("Value sold (₹)"), [r[1] for r in top],
