@@ -164,7 +164,7 @@ def main() -> None:
     with app.app_context():
         assert db.session.scalar(select(User.id).where(User.email == "admin@bench.example"))
     fy = fy_of(today_ist())
-    pages = [("landing page /me (baseline)", "/me"),
+    pages = [("who-makes-what form (baseline)", "/officials/makers"),
              ("state, financial year", f"/officials/dashboard/state/1?period=fy&fy={fy}"),
              ("state, this month", "/officials/dashboard/state/1"),
              ("district, financial year", f"/officials/dashboard/district/1?period=fy&fy={fy}"),

@@ -45,3 +45,25 @@ def test_dashboard_statements_do_not_grow(app, geo):
     after = {p: _count(client, p + query) for p in pages}
     assert before == after
     assert max(after.values()) <= MAX_DASHBOARD
+
+
+def test_targets_survey_and_makers_pages_do_not_grow(app, geo):
+    from marketplace.officials import metrics, survey, targets
+
+    admin = f.user(Role.ADMIN)
+    client = app.test_client()
+    login(client, admin.mobile)
+    kahara = geo["Kahara"]
+    pages = [f"/officials/targets/district/{kahara.district_id}?fy=2026", f"/officials/survey/block/{kahara.id}",
+             f"/officials/makers?q=mask&block={kahara.id}"]
+    before = {p: _count(client, p) for p in pages}
+    district = metrics.load_unit("district", kahara.district_id)
+    for block in kahara.district.blocks[:4]:
+        targets.set_targets(admin, district, "linked", "2026-10", {str(block.id): "20"}, through_march=True)
+        for village in block.villages:
+            for product in ("Masks", "मास्क", "Bamboo baskets"):
+                survey.record_entry(admin, block, survey.EntryInput(village_id=village.id, product=product,
+                                                                    group_name="A group", groups_count="1"))
+    rollup.rebuild()
+    after = {p: _count(client, p) for p in pages}
+    assert before == after
