@@ -259,6 +259,10 @@ def _payouts(made, official, today) -> int:
     return items
 
 
+# groups found per survey line, by district: the survey came first and found more groups than registered since
+SURVEY_GROUPS = {"Kondagaon": (60, 130), "Saharsa": (6, 14)}
+
+
 def _survey(rng, blocks, villages, today, official) -> int:
     rows = []
     for block_id, block_en, district_en, _district_id in blocks:
@@ -269,7 +273,7 @@ def _survey(rng, blocks, villages, today, official) -> int:
                 rows.append({"village_id": village_id, "block_id": block_id, "product": product,
                              "search_terms": survey.terms_of(product, material),
                              "group_name": f"{rng.choice(NAMES)[1]} समूह, {block_en}" if lead else None,
-                             "groups_count": 1 if lead else rng.randint(2, 14),
+                             "groups_count": 1 if lead else rng.randint(*SURVEY_GROUPS.get(district_en, (3, 10))),
                              "households_count": rng.randint(8, 60), "capacity_per_month": rng.randint(2, 40) * 50,
                              "capacity_unit": unit, "season": "all year" if rng.random() < 0.6 else "October–March",
                              "raw_material": material, "surveyed_on": today - timedelta(days=rng.randint(200, 360)),
