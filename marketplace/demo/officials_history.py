@@ -171,7 +171,7 @@ def _write() -> dict:
                            "ship_district": "Patna", "ship_state_code": "BR", "ship_pin_code": "800001",
                            "created_at": at, "updated_at": at})
             made.append((k, seller_id, product_id, price, quantity, status, at))
-            gap = rng.randint(4, 25) if not (mask_drive and _in_drive(day, today)) else rng.randint(2, 6)
+            gap = rng.randint(8, 35) if not (mask_drive and _in_drive(day, today)) else rng.randint(3, 8)
             day += timedelta(days=gap)
     db.session.execute(insert(Order), orders)
     order_ids = dict(db.session.execute(select(Order.number, Order.id).where(Order.number.like("H%"))).all())
@@ -260,7 +260,7 @@ def _payouts(made, official, today) -> int:
 
 
 # groups found per survey line, by district: the survey came first and found more groups than registered since
-SURVEY_GROUPS = {"Kondagaon": (60, 130), "Saharsa": (6, 14)}
+SURVEY_GROUPS = {"Kondagaon": (120, 200), "Saharsa": (6, 14)}
 
 
 def _survey(rng, blocks, villages, today, official) -> int:
