@@ -139,3 +139,13 @@ def test_targets_page_and_export(app, world, dpm):
     header = rows[1]
     assert kahara[header.index("Annual target")] == 20 and kahara[header.index("Year so far")] == 1
     assert kahara[header.index("Share of target so far (%)")] == 5.0
+
+
+@pytest.mark.parametrize("month", ["1999-04", "3000-01", "2026-13", "soon", ""])
+def test_bad_month_saves_nothing(app, world, dpm, month):
+    client = app.test_client()
+    login(client, dpm.mobile)
+    response = post(client, f"/officials/targets/district/{world.kahara.district_id}?lang=en",
+                    {"measure": "linked", "month": month, f"t-{world.kahara.id}": "5"})
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(Target.id))) == 0

@@ -7,7 +7,7 @@ annual figure (the sum of its monthly targets) and a ranking.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
@@ -18,7 +18,7 @@ from marketplace.extensions import db
 from marketplace.geo.models import Block, District
 from marketplace.officials.metrics import Unit, _rscope, _scope, _sellers, children, ist_month
 from marketplace.officials.models import LinkedDefinition, SellerMilestones, Target, TargetRevision
-from marketplace.officials.periods import fy_months, fy_period, today_ist
+from marketplace.officials.periods import EARLIEST, fy_months, fy_period, today_ist
 from marketplace.sellers.models import Seller, Verification
 
 MEASURES = ("linked", "registered", "verified")
@@ -79,9 +79,12 @@ def set_linked_milestone(actor, unit: Unit, milestone: str) -> None:
 def parse_month(text: str) -> date:
     try:
         year, month = (int(x) for x in (text or "").strip().split("-"))
-        return date(year, month, 1)
+        first = date(year, month, 1)
     except ValueError:
         raise TargetError(_l("Give the month as year-month, e.g. 2026-04."), field="month") from None
+    if not EARLIEST <= first <= today_ist().replace(day=1) + timedelta(days=800):
+        raise TargetError(_l("Choose a month between 2015 and the end of next financial year."), field="month")
+    return first
 
 
 def _whole(raw: str, name: str, unit_name: str) -> int | None:
