@@ -41,9 +41,6 @@ def _links(role: str) -> list[tuple[str, str]]:
 @login_required
 def home():
     groups = sellers.sellers_of_user(current_user)
-    in_scope = sellers.sellers_in_scope(current_user) if current_user.role in (Role.OFFICIAL, Role.ADMIN) else []
-    counts = {}
-    for seller in in_scope:
-        counts[seller.status] = counts.get(seller.status, 0) + 1
+    counts = sellers.count_in_scope_by_status(current_user)
     return render_template("dashboards/home.html", user=current_user, links=_links(current_user.role),
                            groups=groups, scope_counts=counts)
