@@ -315,10 +315,6 @@ def _odop(level, unit_id, p: Period) -> list[dict]:
     """Each ODOP item in scope: its live listings now and its sales in the period, by its district's groups
     (a product counts when its category is the item's or a sub-category of it)."""
     in_item = or_(Category.id == OdopItem.category_id, Category.parent_id == OdopItem.category_id)
-    listings = (select(func.count(Product.id)).select_from(Product).join(Category, Product.category_id == Category.id)
-                .join(Seller, Product.seller_id == Seller.id).join(Block, Seller.block_id == Block.id)
-                .where(in_item, Block.district_id == OdopItem.district_id, Product.status == ProductStatus.LIVE)
-                .correlate(OdopItem).scalar_subquery())
     # the item's categories first (a handful of rows), then the roll-up rows of those categories and districts
     item_categories = (select(OdopItem.id.label("item_id"), OdopItem.district_id.label("district_id"),
                               Category.id.label("category_id")).join(Category, in_item).subquery())
@@ -328,12 +324,18 @@ def _odop(level, unit_id, p: Period) -> list[dict]:
              .join(t, and_(t.district_id == item_categories.c.district_id,
                            t.category_id == item_categories.c.category_id))
              .where(_days(t, p)).group_by(item_categories.c.item_id).subquery())
+    listings = (select(item_categories.c.item_id, func.count(Product.id).label("n")).select_from(item_categories)
+                .join(Product, Product.category_id == item_categories.c.category_id)
+                .join(Seller, Product.seller_id == Seller.id).join(Block, Seller.block_id == Block.id)
+                .where(Block.district_id == item_categories.c.district_id, Product.status == ProductStatus.LIVE)
+                .group_by(item_categories.c.item_id).subquery())
     scope = {"country": true(), "state": District.state_id == unit_id, "district": OdopItem.district_id == unit_id,
              "block": OdopItem.district_id == select(Block.district_id).where(Block.id == unit_id).scalar_subquery()
              }.get(level, false())
     stmt = (select(OdopItem.id, OdopItem.name_en, OdopItem.name_hi, District.name_en, District.name_hi,
-                   listings, func.coalesce(sales.c.units, 0), func.coalesce(sales.c.value, 0))
+                   func.coalesce(listings.c.n, 0), func.coalesce(sales.c.units, 0), func.coalesce(sales.c.value, 0))
             .join(District, OdopItem.district_id == District.id).outerjoin(sales, sales.c.item_id == OdopItem.id)
+            .outerjoin(listings, listings.c.item_id == OdopItem.id)
             .where(scope).order_by(District.name_en, OdopItem.id))
     return [{"id": r[0], "name_en": r[1], "name_hi": r[2], "district_en": r[3], "district_hi": r[4],
              "listings": r[5], "units": int(r[6]), "value_paise": int(r[7])} for r in db.session.execute(stmt)]
