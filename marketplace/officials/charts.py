@@ -29,8 +29,10 @@ def bar(title: str, labels: list[str], values: list[float], *, horizontal: bool 
     """One series of bars; returns the SVG text."""
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     height = max(220, 70 + 32 * len(labels)) if horizontal else 360
+    # values are printed on the bars, so the value axis' labels are left out (they crowd a narrow chart)
     chart = kind(js=[], style=STYLE, title=title, show_legend=False, width=WIDTH, height=height,
-                 print_values=True, truncate_label=22, x_label_rotation=0 if horizontal else 30)
+                 print_values=True, show_x_labels=not horizontal, show_y_labels=horizontal, truncate_label=18,
+                 x_label_rotation=0 if horizontal else 30)
     if horizontal:  # pygal draws the first bar at the bottom: reverse, so the table's first row is on top
         labels, values = labels[::-1], values[::-1]
     chart.x_labels = labels
