@@ -25,7 +25,7 @@ from sqlalchemy import event, select, text  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import Role, User  # noqa: E402
-from marketplace.extensions import db  # noqa: E402
+from marketplace.extensions import cache, db  # noqa: E402
 from marketplace.officials.periods import fy_of, today_ist  # noqa: E402
 from marketplace.officials.rollup import rebuild  # noqa: E402
 
@@ -124,7 +124,10 @@ def build(app) -> None:
               f"{ORDERS:,} orders over a year; written in {time.perf_counter() - start:.1f} s")
 
 
-def measure(app, client, url: str, requests: int) -> tuple[float, float, int]:
+def measure(app, client, url: str, requests: int) -> tuple[float, float, float, float, int]:
+    """(first-view p50, p95, repeat-view p50, p95, statements of a first view). A first view is a request
+    whose roll-up figures are not in the cache (the cache is cleared before it): the first official to open
+    that page after the nightly roll-up. A repeat view reads them from the cache."""
     statements = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
@@ -133,19 +136,27 @@ def measure(app, client, url: str, requests: int) -> tuple[float, float, int]:
     client.get(url)
     with app.app_context():
         engine = db.engine
-    times = []
+    first, repeat = [], []
     for i in range(requests):
+        with app.app_context():
+            cache.clear()
         if i == 0:
             event.listen(engine, "before_cursor_execute", count)
         started = time.perf_counter()
         response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
+        first.append((time.perf_counter() - started) * 1000)
         if i == 0:
             event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
-    return statistics.median(times), p95, len(statements)
+        started = time.perf_counter()
+        client.get(url)
+        repeat.append((time.perf_counter() - started) * 1000)
+    return (*_p50_p95(first), *_p50_p95(repeat), len(statements))
+
+
+def _p50_p95(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
 
 
 def main() -> None:
@@ -171,12 +182,13 @@ def main() -> None:
              ("block, financial year", f"/officials/dashboard/block/1?period=fy&fy={fy}"),
              ("state targets, financial year", f"/officials/targets/state/1?fy={fy}"),
              ("state export units.xlsx", f"/officials/dashboard/state/1/units.xlsx?period=fy&fy={fy}")]
-    print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'statements':>11} {'p50 / baseline':>15}")
+    print(f"{'page':32} {'first view ms':>15} {'repeat view ms':>15} {'statements':>11} {'first p50 /':>12}")
+    print(f"{'':32} {'p50':>7} {'p95':>7} {'p50':>7} {'p95':>7} {'(first view)':>11} {'baseline':>12}")
     baseline = None
     for name, url in pages:
-        p50, p95, n = measure(app, client, url, args.requests)
+        p50, p95, r50, r95, n = measure(app, client, url, args.requests)
         baseline = baseline or p50
-        print(f"{name:32} {p50:8.0f} {p95:8.0f} {n:11d} {p50 / baseline:15.1f}")
+        print(f"{name:32} {p50:7.0f} {p95:7.0f} {r50:7.0f} {r95:7.0f} {n:11d} {p50 / baseline:12.1f}")
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("goal: state dashboard p95 <= 300 ms; statements the same for state, district and block")
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import Integer, and_, case, cast, distinct, false, func, literal, or_, select, true
 
 from marketplace.catalog.models import Category, Product, ProductStatus
-from marketplace.extensions import db
+from marketplace.extensions import cache, db
 from marketplace.geo.models import Block, District, State
 from marketplace.officials.models import (
     DispatchDay,
@@ -39,6 +39,7 @@ NOT_YET_DISPATCHED = (SellerOrderStatus.PLACED, SellerOrderStatus.ACCEPTED, Sell
 # agreed separately with institutional buyers).
 DISPATCH_PROMISE = timedelta(days=3)
 ACTIVE_WINDOW = timedelta(days=30)
+ROLLUP_CACHE_SECONDS = 6 * 3600  # a new roll-up makes new keys; this only bounds what the cache keeps
 CHILD_LEVEL = {"country": "state", "state": "district", "district": "block", "block": "group"}
 MILESTONES = ("first_listing", "first_sale")
 
@@ -349,11 +350,34 @@ SUMMED = ("registered", "registered_new", "verified", "verified_new", "first_lis
           "paid_paise", "paid_groups", "surveyed", "leads")
 
 
+def _rolled_up(level, uid, period: Period, run) -> dict:
+    """The figures read from the roll-up. They change only when the roll-up is rebuilt, so they are kept in the
+    shared cache under the run's id and time (and today's date, which the 30-day window depends on)."""
+    def compute():
+        median, dispatched = _median_dispatch_hours(level, uid, period)
+        return {"milestones": _milestones(level, uid, period), "active": _active(level, uid, period),
+                "sales": _sales(level, uid, period), "stages": _stages(level, uid, period),
+                "median": median, "dispatched": dispatched}
+
+    if run is None:
+        return compute()
+    key = (f"officials:{run.id}:{run.finished_at.isoformat()}:{level}:{uid}:{period.first}:{period.last}:"
+           f"{period.as_of.astimezone(IST).date()}")
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=ROLLUP_CACHE_SECONDS)
+    return found
+
+
 def dashboard(unit: Unit, period: Period) -> Dashboard:
     level, uid = unit.level, unit.id
+    run = db.session.execute(select(RollupRun.id, RollupRun.finished_at).order_by(RollupRun.id.desc())
+                             .limit(1)).first()
+    rolled = _rolled_up(level, uid, period, run)
     units = children(unit)
-    parts = [_groups(level, uid, period), _milestones(level, uid, period), _active(level, uid, period),
-             _listings(level, uid), _sales(level, uid, period), _paid(level, uid, period)]
+    parts = [_groups(level, uid, period), rolled["milestones"], rolled["active"], _listings(level, uid),
+             rolled["sales"], _paid(level, uid, period)]
     surveyed_rows, surveyed_total = _surveyed(level, uid, period)
     parts.append(surveyed_rows)
     rows = []
@@ -369,12 +393,11 @@ def dashboard(unit: Unit, period: Period) -> Dashboard:
             "selling_groups"] else 0
         figures["avg_paid_paise"] = figures["paid_paise"] // figures["paid_groups"] if figures["paid_groups"] else 0
     rank(rows)
-    median, dispatched = _median_dispatch_hours(level, uid, period)
-    stages = _stages(level, uid, period)
-    fulfilment = {"orders": stages["order"], "parcels": stages["parcel"], "median_hours": median,
-                  "dispatched": dispatched, "late": stages["late"].get("", 0)}
-    run = db.session.scalar(select(RollupRun.finished_at).order_by(RollupRun.id.desc()).limit(1))
-    return Dashboard(unit, period, rows, total, fulfilment, _odop(level, uid, period), run)
+    stages = rolled["stages"]
+    fulfilment = {"orders": stages["order"], "parcels": stages["parcel"], "median_hours": rolled["median"],
+                  "dispatched": rolled["dispatched"], "late": stages["late"].get("", 0)}
+    return Dashboard(unit, period, rows, total, fulfilment, _odop(level, uid, period),
+                     run.finished_at if run else None)
 
 
 def rank(rows: list[Row]) -> None:
