@@ -211,7 +211,7 @@ def _write() -> dict:
          "created_at": when - timedelta(hours=3), "updated_at": when}
         for number, (_part, house, when) in dispatch_after.items()])
 
-    paid = _payouts(made, official, today)
+    paid = _payouts(made, seller_block, official, today)
     surveyed = _survey(rng, blocks, villages, today, official)
     _odop(cats)
     targets = _targets(blocks, today, official)
@@ -233,22 +233,24 @@ def _in_drive(day: date, today: date) -> bool:
     return today - timedelta(days=210) <= day <= today - timedelta(days=120)
 
 
-def _payouts(made, official, today) -> int:
-    """A paid payout batch at the start of every month for the month before's delivered sales (less 10 %)."""
+def _payouts(made, seller_block, official, today) -> int:
+    """A paid payout batch per block at the start of every month for the month before's delivered sales (less
+    10 %); one batch per block keeps each batch's total well inside a batch's integer paise."""
     owed: dict = {}
     for _k, seller_id, _product, price, quantity, status, at in made:
         if status != "delivered":
             continue
-        month = at.astimezone(IST).date().replace(day=1)
-        owed.setdefault(month, {}).setdefault(seller_id, 0)
-        owed[month][seller_id] += price * quantity * 9 // 10
+        key = (at.astimezone(IST).date().replace(day=1), seller_block[seller_id])
+        owed.setdefault(key, {}).setdefault(seller_id, 0)
+        owed[key][seller_id] += price * quantity * 9 // 10
     items = 0
-    for month, amounts in sorted(owed.items()):
+    for (month, block_id), amounts in sorted(owed.items()):
         pay_day = date(month.year + (month.month == 12), month.month % 12 + 1, 5)
         if pay_day > today:
             continue
         batch = PayoutBatch(status="paid", total_paise=sum(amounts.values()), created_by_id=official.id,
-                            bank_reference=f"HIST-{month:%Y%m}", created_at=_ist(pay_day), updated_at=_ist(pay_day))
+                            bank_reference=f"HIST-{month:%Y%m}-{block_id}", created_at=_ist(pay_day),
+                            updated_at=_ist(pay_day))
         db.session.add(batch)
         db.session.flush()
         db.session.execute(insert(PayoutItem), [

@@ -3,7 +3,7 @@ roll-up of each group's milestones."""
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
@@ -134,8 +134,8 @@ class SalesDay(_Place, db.Model):
     seller_id: Mapped[int] = mapped_column(index=True)
     category_id: Mapped[int | None]
     orders: Mapped[int]
-    units: Mapped[int]
-    value_paise: Mapped[int]
+    units: Mapped[int] = mapped_column(BigInteger)
+    value_paise: Mapped[int] = mapped_column(BigInteger)
 
 
 class SalesMonth(_Place, db.Model):
@@ -150,8 +150,8 @@ class SalesMonth(_Place, db.Model):
     seller_id: Mapped[int] = mapped_column(index=True)
     category_id: Mapped[int | None]
     orders: Mapped[int]
-    units: Mapped[int]
-    value_paise: Mapped[int]
+    units: Mapped[int] = mapped_column(BigInteger)
+    value_paise: Mapped[int] = mapped_column(BigInteger)
 
 
 class StageDay(_Place, db.Model):
