@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     register_fulfilment_blueprints(app)
     register_requisition_blueprints(app)
     register_worker_blueprints(app)
+    register_official_blueprints(app)
 
 
 def register_requisition_blueprints(app: Flask) -> None:
@@ -86,6 +87,12 @@ def register_worker_blueprints(app: Flask) -> None:
     from marketplace.workers.views import bp as workers_bp
 
     app.register_blueprint(workers_bp)
+
+
+def register_official_blueprints(app: Flask) -> None:
+    from marketplace.officials.views import bp as officials_bp
+
+    app.register_blueprint(officials_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:
@@ -149,3 +156,7 @@ def register_commands(app: Flask) -> None:
     from marketplace.workers.cli import workers_cli
 
     app.cli.add_command(workers_cli)
+
+    from marketplace.officials.cli import officials_cli  # issue 11
+
+    app.cli.add_command(officials_cli)

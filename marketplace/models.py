@@ -10,6 +10,7 @@ from marketplace.institutions import models as institutions  # noqa: F401
 from marketplace.invoices import models as invoices  # noqa: F401
 from marketplace.media import models as media  # noqa: F401
 from marketplace.notifications import models as notifications  # noqa: F401
+from marketplace.officials import models as officials  # noqa: F401
 from marketplace.orders import models as orders  # noqa: F401
 from marketplace.payments import models as payments  # noqa: F401
 from marketplace.requisitions import models as requisitions  # noqa: F401

@@ -176,3 +176,45 @@ def worker_booking_role(user, booking) -> str | None:
     if official_covers_block(user, db.session.get(Block, worker.block_id)):
         return "official"
     return None
+# ---------------------------------------------------------------- officials' dashboards, targets, survey (issue 11)
+# A unit is (level, id) with level "country" (id 0), "state", "district" or "block". An official sees her own
+# unit and every unit inside it; an admin sees the whole country.
+
+UNIT_LEVELS = ("country", "state", "district", "block")
+
+
+def official_home_unit(user) -> tuple[str, int] | None:
+    """The unit a user's dashboard opens on: the country for an admin, an official's own scope, else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    if user.role == Role.ADMIN:
+        return ("country", 0)
+    if user.role != Role.OFFICIAL:
+        return None
+    unit_id = {OfficialLevel.BLOCK: user.scope_block_id, OfficialLevel.DISTRICT: user.scope_district_id,
+               OfficialLevel.STATE: user.scope_state_id}.get(user.official_level)
+    return (str(user.official_level), unit_id) if unit_id else None
+
+
+def official_covers_unit(user, level: str, unit_id: int) -> bool:
+    """True if `user` may see the numbers of a unit (and export them, and set targets or survey inside it)."""
+    home = official_home_unit(user)
+    if home is None or level not in UNIT_LEVELS:
+        return False
+    home_level, home_id = home
+    if home_level == "country":
+        return True
+    if UNIT_LEVELS.index(level) < UNIT_LEVELS.index(home_level):
+        return False  # above her: a block official never sees her district's or state's figures
+    if level == home_level:
+        return unit_id == home_id
+    from marketplace.geo.models import Block, District  # geo sits below accounts
+
+    if level == "block":
+        row = db.session.execute(select(Block.district_id, District.state_id).join(District)
+                                 .where(Block.id == unit_id)).first()
+        if row is None:
+            return False
+        return row.district_id == home_id if home_level == "district" else row.state_id == home_id
+    state_id = db.session.scalar(select(District.state_id).where(District.id == unit_id))  # a district, state above
+    return state_id is not None and state_id == home_id

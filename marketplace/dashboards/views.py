@@ -18,11 +18,13 @@ ROLE_LINKS = {
                   ("catalog_seller.stock", _l("Update stock")), ("seller_orders.incoming", _l("Orders")),
                   ("sellers.my_groups", _l("My groups")), ("sellers.register", _l("Register another group")),
                   ("settlements.balance", _l("Money earned")), ("invoices.seller_list", _l("Invoices"))],
-    Role.OFFICIAL: [("sellers.official_list", _l("Sellers to verify")),
+    Role.OFFICIAL: [("officials.my_dashboard", _l("Dashboard: my area's numbers")),
+                    ("sellers.official_list", _l("Sellers to verify")),
                     ("catalog_moderation.moderation_list", _l("Moderate listings"))],
     Role.OPERATOR: [("fulfilment.queues", _l("Packaging-house queues"))],
     Role.BUYER: [("catalog.home", _l("Browse products")), ("orders.history", _l("My orders"))],
-    Role.ADMIN: [("sellers.official_list", _l("Sellers to verify")),
+    Role.ADMIN: [("officials.my_dashboard", _l("Dashboard: my area's numbers")),
+                 ("sellers.official_list", _l("Sellers to verify")),
                  ("catalog_moderation.moderation_list", _l("Moderate listings")),
                  ("notifications.outbox", _l("Notifications sent")), ("catalog.home", _l("Storefront")),
                  ("fulfilment.queues", _l("Packaging-house queues")), ("settlements.payouts", _l("Seller payouts")),
@@ -50,9 +52,6 @@ def _links(role: str) -> list[tuple[str, str]]:
 @login_required
 def home():
     groups = sellers.sellers_of_user(current_user)
-    in_scope = sellers.sellers_in_scope(current_user) if current_user.role in (Role.OFFICIAL, Role.ADMIN) else []
-    counts = {}
-    for seller in in_scope:
-        counts[seller.status] = counts.get(seller.status, 0) + 1
+    counts = sellers.count_in_scope_by_status(current_user)
     return render_template("dashboards/home.html", user=current_user, links=_links(current_user.role),
                            groups=groups, scope_counts=counts)

@@ -293,6 +293,10 @@ def load_demo(only: list[str] | None = None, limit: int | None = None) -> Summar
         from marketplace.demo import requisitions as demo_requisitions
 
         demo_requisitions.load(summary)
+    if only is None and limit is None:  # a year of history for the officials' dashboards (issue 11)
+        from marketplace.demo.officials_history import load_history
+
+        load_history(summary)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -476,3 +476,14 @@ def reject(seller: Seller, actor, reason: str) -> None:
     _transition(seller, actor, Verification.REJECTED, reason, verified_at=None)
     record_change("seller", seller.id)
     _commit()
+
+
+def count_in_scope_by_status(user) -> dict[str, int]:
+    """How many sellers an official (or admin) looks after, per verification status: one aggregate query, so
+    a state official's landing page does not load thousands of groups to count them (issue 11)."""
+    clause = _scope_clause(user)
+    if clause is None:
+        return {}
+    stmt = (select(Seller.status, func.count(Seller.id)).join(Block, Seller.block_id == Block.id)
+            .join(District, Block.district_id == District.id).where(clause).group_by(Seller.status))
+    return dict(db.session.execute(stmt).all())
