@@ -133,6 +133,12 @@ def load_unit(level: str, unit_id: int) -> Unit | None:
     return None
 
 
+def block_ids(unit: Unit) -> list[int]:
+    """The blocks under a unit (one statement), for figures other domains keep per block."""
+    stmt = select(Block.id).join(District, Block.district_id == District.id).where(_place_scope(unit.level, unit.id))
+    return list(db.session.scalars(stmt))
+
+
 def children(unit: Unit) -> list[Unit]:
     level = CHILD_LEVEL[unit.level]
     if unit.level == "country":

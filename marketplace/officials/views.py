@@ -1,15 +1,19 @@
 """Officials' pages: the dashboard of a unit (with exports), targets, the village product survey."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import official_covers_unit, official_home_unit, role_required
 from marketplace.accounts.models import Role
+from marketplace.core import charts
 from marketplace.core.params import arg_int
 from marketplace.i18n import localized
-from marketplace.officials import charts, exports, metrics, survey, tables, targets
+from marketplace.officials import exports, metrics, survey, tables, targets
 from marketplace.officials.periods import PeriodError, fy_months, fy_of, parse_period, today_ist
+from marketplace.requisitions import services as requisitions
+from marketplace.workers import services as workers
 
 bp = Blueprint("officials", __name__, url_prefix="/officials")
 LEVELS = "any(country, state, district, block)"
@@ -47,7 +51,16 @@ def dashboard(level: str, unit_id: int):
     dash = metrics.dashboard(unit, period)
     built = tables.build(dash)
     return render_template("officials/dashboard.html", unit=unit, dash=dash, tables=built, error=None,
-                           charts=_charts(built), today=today_ist(), query=period.query())
+                           charts=_charts(built), today=today_ist(), query=period.query(),
+                           programmes=_programmes(unit, period))
+
+
+def _programmes(unit, period) -> dict:
+    """Requisitions in production and workers' days of work in the unit's blocks (their own domains' figures)."""
+    blocks = metrics.block_ids(unit)
+    month = period.last.replace(day=1)
+    return {"requisitions": requisitions.progress_for_blocks(blocks), "month_label": format_date(month, "MMMM y"),
+            "days_of_work": sum(workers.days_of_work_by_block(blocks, month).values()) if blocks else 0}
 
 
 def _charts(built: dict) -> dict[str, str]:

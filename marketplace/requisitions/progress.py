@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from marketplace.core import charts
 from marketplace.extensions import db
 from marketplace.geo.models import Block
 from marketplace.institutions.models import Institution
@@ -121,32 +122,11 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
                     target * elapsed // duration)
 
 
-def _pygal():
-    """pygal, without the import hook it adds to sys.meta_path for its map plugins: the hook has no find_spec,
-    so any later import anywhere in the process (e.g. Pillow loading a plugin) raises an ImportWarning."""
-    import sys
-
-    import pygal
-
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-    return pygal
-
-
 def chart_svg(prog, title: str, labels: tuple[str, str, str]) -> bytes:
     """Daily made and passed as bars, server-side (no JavaScript; the page shows the same figures in a table)."""
-    pygal = _pygal()
-    from pygal.style import Style
-
-    style = Style(background="white", plot_background="white", colors=("#b45309", "#15803d", "#1d4ed8"),
-                  font_family="sans-serif")
-    chart = pygal.Bar(js=[], style=style, width=720, height=360, title=title, x_label_rotation=45,
-                      show_minor_x_labels=False, legend_at_bottom=True, truncate_legend=-1)
     days = [day for day, _m, _p in prog.daily]
-    chart.x_labels = [f"{day.day}/{day.month}" for day in days]
-    chart.x_labels_major = chart.x_labels[::max(1, len(days) // 10)] if days else []
-    chart.add(labels[0], [int(m) for _d, m, _p in prog.daily])
-    chart.add(labels[1], [int(p) for _d, _m, p in prog.daily])
-    return chart.render()
+    return charts.daily(title, days, [(labels[0], [int(m) for _d, m, _p in prog.daily]),
+                                      (labels[1], [int(p) for _d, _m, p in prog.daily])]).encode("utf-8")
 
 
 def progress_for_blocks(block_ids) -> list[dict]:

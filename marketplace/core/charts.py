@@ -1,4 +1,4 @@
-"""Charts as server-rendered SVG with pygal (see docs/officials.md for why pygal). No JavaScript: pygal's
+"""Every chart in Haat: server-rendered SVG with pygal (see docs/officials.md for why pygal). No JavaScript: pygal's
 interactive script is not loaded (`js=[]`) and its inline config script is dropped, so the SVG is plain
 drawing. The page shows it as an <img> (a data: URI) beside a table holding the same numbers."""
 
@@ -52,3 +52,14 @@ def bars(title: str, labels: list[str], named_series: list[tuple[str, list[float
 
 def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def daily(title: str, days: list, named_series: list[tuple[str, list[int]]]) -> str:
+    """Bars per day (e.g. a requisition's units made and passed), at most ~10 day labels so they stay readable."""
+    chart = pygal.Bar(js=[], style=STYLE, title=title, width=720, height=360, x_label_rotation=45,
+                      show_minor_x_labels=False, legend_at_bottom=True, truncate_legend=-1)
+    chart.x_labels = [f"{day.day}/{day.month}" for day in days]
+    chart.x_labels_major = chart.x_labels[::max(1, len(days) // 10)] if days else []
+    for name, values in named_series:
+        chart.add(name, values)
+    return _render(chart)
