@@ -5,8 +5,10 @@ click or two operators at once change a thing once; the loser gets Stale), recor
 commits once. Refunds are recorded in the same transaction and sent to Stripe after the commit.
 """
 
+import os
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -407,3 +409,43 @@ def shipments_of_order(order_id: int) -> list[Shipment]:
             .options(selectinload(Shipment.events), selectinload(Shipment.house),
                      selectinload(Shipment.parcels)))
     return list(db.session.scalars(stmt))
+
+
+def shipment_status_by_part(*order_ids: int) -> dict[int, str]:
+    """Seller-order id -> the status of the shipment carrying it (parts of these orders, one query), for the
+    customer's one derived status."""
+    if not order_ids:
+        return {}
+    stmt = (select(Handover.seller_order_id, Shipment.status).join(Shipment, Shipment.id == Handover.shipment_id)
+            .join(SellerOrder, SellerOrder.id == Handover.seller_order_id)
+            .where(SellerOrder.order_id.in_(order_ids)))
+    return dict(db.session.execute(stmt).all())
+
+
+# Courier name -> its tracking page, "{number}" standing for the tracking number. COURIER_TRACKING_URLS
+# (environment or config) replaces these: "Name=https://…{number};Other=https://…{number}".
+TRACKING_URLS = ("Delhivery=https://www.delhivery.com/track/package/{number};"
+                 "Blue Dart=https://www.bluedart.com/web/guest/trackdartresult?trackFor=0&trackNo={number};"
+                 "India Post=https://www.indiapost.gov.in/_layouts/15/DOP.Portal.Tracking/TrackConsignment.aspx"
+                 "?consignmentnumber={number}")
+
+
+def _tracking_templates() -> dict[str, str]:
+    from flask import current_app
+
+    raw = current_app.config.get("COURIER_TRACKING_URLS") or os.environ.get("COURIER_TRACKING_URLS") \
+        or TRACKING_URLS
+    found = {}
+    for entry in raw.split(";"):
+        name, _sep, url = entry.partition("=")
+        if url.startswith("https://") and "{number}" in url:  # only web pages on a secure link
+            found[" ".join(name.split()).casefold()] = url.strip()
+    return found
+
+
+def tracking_url(courier: str | None, number: str | None) -> str | None:
+    """The courier's tracking page for this number, or None for a courier without a known page."""
+    if not courier or not number:
+        return None
+    template = _tracking_templates().get(" ".join(courier.split()).casefold())
+    return template.replace("{number}", quote(number.strip(), safe="")) if template else None
