@@ -196,3 +196,16 @@ def districts_with_products() -> list[District]:
                 _visible().join(Seller.block).with_only_columns(Block.district_id)))
             .order_by(District.name_en))
     return list(db.session.scalars(stmt))
+
+
+def cover_photos(product_ids) -> dict[int, ProductPhoto]:
+    """Product id -> its main photo (with the image), one query: pictures for the cart and the checkout."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    stmt = (select(ProductPhoto).where(ProductPhoto.product_id.in_(ids))
+            .order_by(ProductPhoto.product_id, ProductPhoto.is_primary.desc(), ProductPhoto.position, ProductPhoto.id))
+    found: dict[int, ProductPhoto] = {}
+    for photo in db.session.scalars(stmt):
+        found.setdefault(photo.product_id, photo)
+    return found

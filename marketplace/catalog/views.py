@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import queries
+from marketplace.catalog import queries, units
 from marketplace.extensions import db
 from marketplace.i18n import localized
 from marketplace.media import services as media
@@ -97,6 +97,8 @@ def shared_for_visitors(view):
 
 
 bp.add_app_template_global(queries.stock_state, "stock_state")
+bp.add_app_template_global(units.pack_label, "pack_label")
+bp.add_app_template_global(queries.cover_photos, "cover_photos")
 bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
 
