@@ -67,6 +67,14 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+    register_phones_first(app)
+
+
+def register_phones_first(app: Flask) -> None:
+    """Issue 13: the step-by-step add-product flow for a seller on a phone."""
+    from marketplace.catalog.quick_views import bp as catalog_quick_bp
+
+    app.register_blueprint(catalog_quick_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

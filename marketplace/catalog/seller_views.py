@@ -106,6 +106,8 @@ def new_product():
     if seller is None:
         return _no_group()
     form = ProductForm(categories=services.category_tree())
+    if not form.is_submitted():
+        form.stock.data = None  # asked, never assumed: the seller writes how many are ready
     error = None
     if form.validate_on_submit():
         try:

@@ -14,7 +14,7 @@ bp = Blueprint("dashboards", __name__)
 ROLE_LINKS = {
     Role.CUSTOMER: [("catalog.home", _l("Shop")), ("orders.history", _l("My orders")), ("cart.show", _l("Cart")),
                     ("orders.addresses", _l("My addresses")), ("sellers.register", _l("Register your group"))],
-    Role.SELLER: [("catalog_seller.products", _l("My products")), ("catalog_seller.new_product", _l("Add a product")),
+    Role.SELLER: [("catalog_seller.products", _l("My products")), ("catalog_quick.start", _l("Add a product")),
                   ("catalog_seller.stock", _l("Update stock")), ("seller_orders.incoming", _l("Orders")),
                   ("sellers.my_groups", _l("My groups")), ("sellers.register", _l("Register another group")),
                   ("settlements.balance", _l("Money earned")), ("invoices.seller_list", _l("Invoices"))],
