@@ -66,6 +66,10 @@ def test_a_member_lists_a_product_from_a_photo_in_six_screens(live, tmp_path):
         seen("saved")  # 5: saved as a draft, with its photo
         page.click("main button:has-text('बिक्री पर लगाएँ')")
         seen("on-sale")  # 6
+        page.goto(f"{url}/me")
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/home.png", full_page=True)
+        assert page.locator(".tile").count() == 6
         browser.close()
     assert len(screens) <= 6
     with app.app_context():

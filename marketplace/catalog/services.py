@@ -709,3 +709,11 @@ def seed_categories() -> int:
     added = categories.upsert(categories.read_rows())
     db.session.commit()
     return added
+
+
+def low_stock_count(seller_id: int, at_most: int = 5) -> int:
+    """Listings on sale with at most `at_most` units left (made-to-order ones excepted), for the seller's home."""
+    stmt = select(func.count()).select_from(Product).where(
+        Product.seller_id == seller_id, Product.status == ProductStatus.LIVE, Product.stock <= at_most,
+        Product.lead_time_days.is_(None))
+    return db.session.scalar(stmt) or 0

@@ -316,3 +316,10 @@ def seller_part(part_id: int) -> SellerOrder:
     if part is None or part.status == SellerOrderStatus.AWAITING_PAYMENT:
         raise NotFound()
     return part
+
+
+def part_counts(seller_id: int) -> dict[str, int]:
+    """How many of a seller's parts are in each state (one query), for the seller's home tiles."""
+    stmt = (select(SellerOrder.status, func.count()).where(SellerOrder.seller_id == seller_id)
+            .group_by(SellerOrder.status))
+    return dict(db.session.execute(stmt).all())
