@@ -93,9 +93,17 @@ def _count(text, field: str, low: int, high: int, message) -> int:
 
 # ---------------------------------------------------------------- handover
 
+def written_number(text: str | None) -> str:
+    """An order number as written by hand on a packet and typed at the house: spaces, dashes and the "HT" may be
+    missing ("261129 qq3qd 1" is HT261129-QQ3QD-1)."""
+    cleaned = re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+    parts = re.fullmatch(r"(?:HT)?(\d{6})([A-Z2-9]{5})(\d{1,3})", cleaned)
+    return f"HT{parts[1]}-{parts[2]}-{parts[3]}" if parts else re.sub(r"\s+", "", (text or "").upper())
+
+
 def find_part(house: PackagingHouse, number: str) -> SellerOrder:
     """A seller order by its number (typed, or read from the packing slip's QR code) that this house serves."""
-    number = re.sub(r"\s+", "", number or "").upper()
+    number = written_number(number)
     part = db.session.scalar(select(SellerOrder).where(SellerOrder.number == number)) if number else None
     if part is None or part.status == SellerOrderStatus.AWAITING_PAYMENT:
         raise NotHere(_l("There is no order with the number %(number)s.", number=number or "—"))
