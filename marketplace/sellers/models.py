@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -92,6 +92,8 @@ class Member(TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default=MemberRole.MEMBER)
     active: Mapped[bool] = mapped_column(default=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Chosen by the group to receive its order messages; when nobody is chosen, the president receives them.
+    gets_messages: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     seller: Mapped[Seller] = relationship(back_populates="members")
 

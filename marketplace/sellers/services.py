@@ -476,3 +476,24 @@ def reject(seller: Seller, actor, reason: str) -> None:
     _transition(seller, actor, Verification.REJECTED, reason, verified_at=None)
     record_change("seller", seller.id)
     _commit()
+
+
+# ---------------------------------------------------------------- who receives the group's messages
+
+def message_contacts(seller: Seller) -> list[Member]:
+    """The members who receive the group's order messages: those the group chose, else the president. Never
+    every member: a group of dozens must not get dozens of WhatsApp messages per order."""
+    active = [m for m in seller.members if m.active]
+    chosen = [m for m in active if m.gets_messages]
+    return chosen or [m for m in active if m.role == MemberRole.PRESIDENT][:1]
+
+
+def set_message_contact(seller: Seller, actor, member_id: int, on: bool) -> None:
+    """The president or secretary picks who receives the group's messages (at least one stays chosen: turning
+    off the last one leaves the president in charge)."""
+    _require(actor, seller, MEMBER_MANAGERS)
+    member = _member(seller, member_id)
+    if not member.active:
+        raise SellerError(_l("This member has left the group."), "role")
+    member.gets_messages = bool(on)
+    _commit()

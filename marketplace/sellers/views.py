@@ -133,7 +133,8 @@ def members(seller_id: int):
 def _members_page(seller, can_manage: bool, invite_form, error: str | None = None):
     status = 422 if invite_form.errors or error else 200
     return render_template("sellers/members.html", seller=seller, can_manage=can_manage, form=invite_form,
-                           confirm_form=forms.ConfirmForm(), error=error), status
+                           confirm_form=forms.ConfirmForm(), error=error,
+                           contacts=services.message_contacts(seller)), status
 
 
 def _manageable(seller_id: int):
@@ -173,6 +174,17 @@ def member_role(seller_id: int, member_id: int):
 def member_deactivate(seller_id: int, member_id: int):
     seller = _manageable(seller_id)
     return _member_action(seller, lambda: services.deactivate_member(seller, current_user, member_id))
+
+
+@bp.post("/shg/<int:seller_id>/members/<int:member_id>/messages")
+@role_required(Role.SELLER)
+def member_messages(seller_id: int, member_id: int):
+    """Choose (or stop choosing) a member to receive the group's order messages."""
+    seller = _manageable(seller_id)
+    form = forms.ConfirmForm()
+    on = request.form.get("on") == "1"
+    return _member_action(seller, lambda: services.set_message_contact(seller, current_user, member_id, on),
+                          None if form.validate() else _("Please try again."))
 
 
 @bp.route("/shg/<int:seller_id>/bank", methods=["GET", "POST"])
