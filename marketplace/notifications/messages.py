@@ -36,3 +36,17 @@ TEMPLATES = {
         _l("Haat: order %(number)s — %(status)s"),
         _l("Namaste %(name)s, parcel %(shipment)s of your order %(number)s: %(status)s. %(detail)s %(link)s")),
 }
+
+# Issue 13: the group hears what the block office decided; a customer hears that a product is back.
+TEMPLATES.update({
+    "group_verified": (
+        _l("Haat: %(seller)s is verified"),
+        _l("Namaste %(name)s! The block office has verified %(seller)s. Your products can go on sale now. %(link)s")),
+    "group_rejected": (
+        _l("Haat: %(seller)s needs corrections"),
+        _l("Namaste %(name)s, the block office could not verify %(seller)s: %(reason)s Please correct the details "
+           "and send them again. %(link)s")),
+    "back_in_stock": (
+        _l("Haat: %(product)s is back"),
+        _l("Namaste %(name)s! %(product)s is back in stock. %(link)s")),
+})

@@ -7,6 +7,7 @@ from flask_login import current_user, user_logged_in
 from marketplace.accounts.access import official_covers_block, require_seller_access, role_required
 from marketplace.accounts.models import Role
 from marketplace.core.states import IllegalTransition
+from marketplace.i18n import localized
 from marketplace.sellers import forms, services
 from marketplace.sellers.models import Verification
 
@@ -236,17 +237,18 @@ def official_detail(seller_id: int):
 def _official_page(seller, reject_form, error: str | None = None):
     status = 422 if reject_form.errors else 409 if error else 200
     return render_template("sellers/official_detail.html", seller=seller, reject_form=reject_form,
-                           verify_form=forms.ConfirmForm(), error=error), status
+                           verify_form=forms.ConfirmForm(), error=error,
+                           checklist=services.verification_checklist(seller)), status
 
 
-def _decide(seller, action, reject_form):
+def _decide(seller, action, reject_form, done: str):
     try:
         action()
     except IllegalTransition:
         return _official_page(seller, reject_form, _("This is not possible in the group's present state."))
     except services.SellerError as exc:
         return _official_page(seller, reject_form, str(exc.message))
-    flash(_("Saved."), "success")
+    flash(done, "success")
     return redirect(url_for(".official_detail", seller_id=seller.id))
 
 
@@ -254,7 +256,10 @@ def _decide(seller, action, reject_form):
 @role_required(Role.OFFICIAL)
 def official_verify(seller_id: int):
     seller = _seller_for_official(seller_id)
-    return _decide(seller, lambda: services.verify(seller, current_user), forms.RejectForm(formdata=None))
+    name = localized(seller, "name")
+    return _decide(seller, lambda: services.verify(seller, current_user), forms.RejectForm(formdata=None),
+                   _("%(name)s is verified: its products can go on sale now, and the group has been told.",
+                     name=name))
 
 
 @bp.post("/officials/sellers/<int:seller_id>/reject")
@@ -264,4 +269,10 @@ def official_reject(seller_id: int):
     form = forms.RejectForm()
     if not form.validate():
         return _official_page(seller, form)
-    return _decide(seller, lambda: services.reject(seller, current_user, form.reason.data), form)
+    withdrawn = seller.status == Verification.VERIFIED
+    name = localized(seller, "name")
+    done = (_("Verification of %(name)s is withdrawn: its products are off sale, and the group has been told why.",
+              name=name) if withdrawn else
+            _("%(name)s is rejected. The group has been told why, and can correct its details and ask again.",
+              name=name))
+    return _decide(seller, lambda: services.reject(seller, current_user, form.reason.data), form, done)
