@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import OfficialLevel, Role
-from marketplace.catalog import categories
+from marketplace.catalog import alerts, categories
 from marketplace.catalog.models import (
     PRODUCT_STATUS,
     Category,
@@ -291,6 +291,7 @@ def _event(product: Product, actor, from_state: str | None, to_state: str, reaso
 
 def _changed(product: Product) -> None:
     record_change("product", product.id)
+    alerts.send_due([product.id])  # back on sale and in stock: whoever asked hears it, in this transaction
 
 
 def _unique_slug(product: Product) -> str:

@@ -6,13 +6,26 @@ from collections import OrderedDict
 from functools import wraps
 from urllib.parse import urljoin
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import queries, units
-from marketplace.extensions import db
+from marketplace.catalog import alerts, queries, units
+from marketplace.extensions import db, limiter
 from marketplace.i18n import localized
 from marketplace.media import services as media
 from marketplace.sellers import services as sellers
@@ -159,6 +172,10 @@ def category(slug: str):
 
 @bp.get("/p/<slug>")
 def product(slug: str):
+    return _product_page(slug)
+
+
+def _product_page(slug: str, alert_error=None, status: int = 200):
     found = queries.product_page(slug)
     if found is None:
         abort(404)
@@ -168,7 +185,24 @@ def product(slug: str):
     return render_template("catalog/product.html", product=item, related=related,
                            trail=queries.category_tree().trail(item.category),
                            members=sellers.member_count(item.seller_id), canonical=canonical, og_image=image,
-                           rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image))
+                           rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image),
+                           alert_error=alert_error), status
+
+
+@bp.post("/p/<slug>/notify")
+@limiter.limit("10 per minute")
+def notify_me(slug: str):
+    """"Tell me when it is back" on a sold-out product."""
+    item = queries.visible_product(slug)
+    if item is None:
+        abort(404)
+    try:
+        added = alerts.ask(item, request.form.get("address"), current_user, str(get_locale()))
+    except alerts.AlertError as exc:
+        return _product_page(slug, exc.message, exc.status)
+    flash(_("We will send you a message when it is back.") if added else
+          _("You have already asked: we will send you a message when it is back."), "success")
+    return redirect(url_for("catalog.product", slug=slug))
 
 
 def _rupees(paise: int) -> str:

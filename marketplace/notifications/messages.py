@@ -48,5 +48,5 @@ TEMPLATES.update({
            "and send them again. %(link)s")),
     "back_in_stock": (
         _l("Haat: %(product)s is back"),
-        _l("Namaste %(name)s! %(product)s is back in stock. %(link)s")),
+        _l("Namaste! %(product)s is back in stock on Haat. %(link)s")),
 })

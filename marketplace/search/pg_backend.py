@@ -199,6 +199,9 @@ class PostgresBackend:
         return Answer(total, hits, facets)
 
     def _order(self, request: Request) -> list:
+        return [doc.c.in_stock.desc(), *self._asked_order(request)]  # what can be bought now first, always
+
+    def _asked_order(self, request: Request) -> list:
         if request.sort == "price_asc":
             return [doc.c.price_paise.asc(), doc.c.product_id]
         if request.sort == "price_desc":
@@ -206,7 +209,7 @@ class PostgresBackend:
         if request.sort == "newest" or not request.groups:
             return [doc.c.published_at.desc(), doc.c.product_id.desc()]
         rank = func.ts_rank(TSV, cast(literal(_tsquery(request)), TSQUERY))
-        return [doc.c.in_stock.desc(), rank.desc(), doc.c.product_id]  # what can be bought now first
+        return [rank.desc(), doc.c.product_id]
 
     def _facet(self, request: Request, facet: str) -> dict:
         where = self._where(request, request.filters.without(facet))

@@ -383,15 +383,16 @@ class WhooshBackend:
 
     @staticmethod
     def _page(searcher, query, request: Request, final: int) -> list[dict]:
-        sortedby = None
         if request.sort == "price_asc":
-            sortedby = FieldFacet("price_paise")
+            order = FieldFacet("price_paise")
         elif request.sort == "price_desc":
-            sortedby = FieldFacet("price_paise", reverse=True)
+            order = FieldFacet("price_paise", reverse=True)
         elif request.sort == "newest" or query is None:
-            sortedby = FieldFacet("published", reverse=True)
-        else:  # relevance, but what can be bought now comes before what cannot
-            sortedby = [FieldFacet("in_stock", reverse=True), ScoreFacet()]
+            order = FieldFacet("published", reverse=True)
+        else:
+            order = ScoreFacet()
+        # whatever the order asked for, what can be bought now comes before what cannot
+        sortedby = [FieldFacet("in_stock", reverse=True), order]
         results = searcher.search(query or Every(), filter=Allowed(final), limit=request.offset + request.limit,
                                   sortedby=sortedby)
         return [hit["data"] for hit in results[request.offset:request.offset + request.limit]]
