@@ -71,10 +71,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_phones_first(app: Flask) -> None:
-    """Issue 13: the step-by-step add-product flow for a seller on a phone."""
+    """Issue 13: the step-by-step add-product flow for a seller on a phone, the group's photo."""
     from marketplace.catalog.quick_views import bp as catalog_quick_bp
+    from marketplace.catalog.quick_views import group_bp as catalog_group_bp
 
     app.register_blueprint(catalog_quick_bp)
+    app.register_blueprint(catalog_group_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

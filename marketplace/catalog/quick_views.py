@@ -131,3 +131,37 @@ def details():
             return redirect(url_for("catalog_seller.edit_product", product_id=product.id, added=1))
     status = error.status if error is not None else (422 if form.is_submitted() else 200)
     return _details_page(seller, form, category, status, error)
+
+
+group_bp = Blueprint("catalog_group", __name__, url_prefix="/seller/group")
+
+
+@group_bp.route("/<int:seller_id>/photo", methods=["GET", "POST"])
+@csrf.exempt  # checked below, after the size check
+@login_required
+def group_photo(seller_id: int):
+    """The group's own photo for its public page: office bearers only."""
+    require_seller_access(seller_id)
+    seller = sellers.get_seller(seller_id)
+    if seller is None:
+        abort(404)
+    if not sellers.may(current_user, seller.id, sellers.OFFICE_BEARERS):
+        abort(403)
+    error, status = None, 200
+    if request.method == "POST":
+        if (request.content_length or 0) > current_app.config["MAX_UPLOAD_BYTES"]:
+            error, status = _("The photo is too large: at most 15 MB."), 413
+        else:
+            csrf.protect()
+            upload = request.files.get("photo")
+            if not upload or not upload.filename:
+                error, status = _("Choose a photo, or take one with the camera."), 422
+            else:
+                try:
+                    services.set_group_photo(seller, media.read_upload(upload))
+                except media.ImageRejected as exc:
+                    error, status = exc.message, exc.status
+                else:
+                    flash(_("The group's photo is saved. Customers see it on the group's page."), "success")
+                    return redirect(url_for("sellers.overview", seller_id=seller.id))
+    return render_template("catalog/seller/group_photo.html", seller=seller, error=error), status

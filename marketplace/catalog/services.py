@@ -718,3 +718,16 @@ def low_stock_count(seller_id: int, at_most: int = 5) -> int:
         Product.seller_id == seller_id, Product.status == ProductStatus.LIVE, Product.stock <= at_most,
         Product.lead_time_days.is_(None))
     return db.session.scalar(stmt) or 0
+
+
+def set_group_photo(seller: Seller, data: bytes) -> None:
+    """The photo on the group's public page (and in links shared on WhatsApp). media.ImageRejected re-raised."""
+    try:
+        image = media.store_image(data)
+    except media.ImageRejected:
+        db.session.rollback()
+        raise
+    db.session.flush()
+    seller.photo_id = image.id
+    record_change("seller", seller.id)
+    _commit()

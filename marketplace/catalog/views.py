@@ -165,9 +165,12 @@ def category(slug: str):
         sort = queries.DEFAULT_SORT
     page = queries.category_products(current, sort, _int_arg("page", 1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
+    canonical = url_for("catalog.category", slug=slug, _external=True, **canonical_args)
     return render_template("catalog/category.html", category=current, trail=tree.trail(current),
                            children=tree.children(current), page=page, sort=sort, sorts=queries.SORTS,
-                           canonical=url_for("catalog.category", slug=slug, _external=True, **canonical_args))
+                           canonical=canonical, og_image=_first_photo_url(page.items),
+                           jsonld={"@context": "https://schema.org",
+                                   **_item_list(page.items, localized(current, "name"), canonical)})
 
 
 @bp.get("/p/<slug>")
@@ -213,11 +216,42 @@ def _rupees(paise: int) -> str:
 def _og_image(item) -> str | None:
     """Absolute URL of the 1280 px JPEG (or the largest made, for a small original)."""
     photo = item.primary_photo
-    if photo is None:
+    return _image_url(photo.image) if photo is not None else None
+
+
+def _image_url(image) -> str | None:
+    if image is None:
         return None
-    widths = photo.image.rendition_widths
+    widths = image.rendition_widths
     width = OG_IMAGE_WIDTH if OG_IMAGE_WIDTH in widths or not widths else max(widths)
-    return urljoin(url_for("catalog.home", _external=True), media.image_url(photo.image, width, "jpg"))
+    return urljoin(url_for("catalog.home", _external=True), media.image_url(image, width, "jpg"))
+
+
+def _first_photo_url(products) -> str | None:
+    return next((_og_image(p) for p in products if p.primary_photo is not None), None)
+
+
+def _item_list(products, name: str, url: str) -> dict:
+    """schema.org ItemList of the products on a page (what a link preview or a search engine lists)."""
+    return {"@type": "ItemList", "name": name, "url": url, "numberOfItems": len(products),
+            "itemListElement": [{"@type": "ListItem", "position": n, "name": localized(p, "title"),
+                                 "url": url_for("catalog.product", slug=p.slug, _external=True)}
+                                for n, p in enumerate(products, start=1)]}
+
+
+def _seller_jsonld(org, canonical: str, image: str | None, products) -> dict:
+    """schema.org Organization (the group, with its place) and the ItemList of its products."""
+    district = org.block.district
+    organization = {"@type": "Organization", "name": localized(org, "name"), "url": canonical,
+                    "address": {"@type": "PostalAddress", "addressLocality": localized(org.block, "name"),
+                                "addressRegion": localized(district, "name"), "addressCountry": "IN"}}
+    story = localized(org, "story")
+    if story:
+        organization["description"] = story
+    if image:
+        organization["image"] = image
+    return {"@context": "https://schema.org",
+            "@graph": [organization, _item_list(products, localized(org, "name"), canonical)]}
 
 
 def _product_jsonld(item, canonical: str, image: str | None) -> dict:
@@ -254,8 +288,11 @@ def seller(slug: str):
         abort(404)
     page = queries.seller_products(org.id, _int_arg("page", 1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
+    canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
+    image = _image_url(org.photo) or _first_photo_url(page.items)
     return render_template("catalog/seller.html", seller=org, page=page, members=sellers.member_count(org.id),
-                           canonical=url_for("catalog.seller", slug=slug, _external=True, **canonical_args))
+                           canonical=canonical, og_image=image,
+                           jsonld=_seller_jsonld(org, canonical, image, page.items))
 
 
 @bp.get("/sitemap.xml")
