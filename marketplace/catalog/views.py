@@ -1,5 +1,6 @@
 """The storefront: home, category pages, product page, seller profile, sitemap and robots.txt."""
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog import alerts, queries, units
@@ -40,6 +42,34 @@ AVAILABILITY = {
     "made_to_order": "https://schema.org/MadeToOrder",
     "out": "https://schema.org/OutOfStock",
 }
+
+
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+_DRAWING = re.compile(r"^Drawing, not a photo: (?P<en>.+) / (?P<hi>.+)$")  # demo/data.py photo_alt
+
+
+@bp.app_template_global()
+def lang_of(obj, field: str) -> Markup:
+    """' lang="en"' where a Hindi page shows the English value of a bilingual field (no Hindi was given), and
+    ' lang="hi"' the other way round, so screen readers read it in its own language; nothing otherwise."""
+    page = str(get_locale())
+    other = "en" if page == "hi" else "hi"
+    if not getattr(obj, f"{field}_{page}", None) and getattr(obj, f"{field}_{other}", None):
+        return Markup(f' lang="{other}"')
+    return Markup("")
+
+
+@bp.app_template_global()
+def photo_alt(alt: str | None, fallback: str) -> tuple[str, str | None]:
+    """(alt text in the reader's language, its language when it differs from the page's). A drawn placeholder
+    ("Drawing, not a photo: Turmeric / हल्दी") says so in the page's language; an English-only description
+    on a Hindi page is marked English."""
+    hindi = str(get_locale()) == "hi"
+    drawing = _DRAWING.match(alt or "")
+    if drawing:
+        return _("Drawing, not a photo: %(what)s", what=drawing["hi" if hindi else "en"]), None
+    text = alt or fallback
+    return text, "en" if hindi and text and not _DEVANAGARI.search(text) else None
 
 
 @bp.app_template_global()
