@@ -27,6 +27,10 @@ LABELS = {
     ON_THE_WAY: _l("On the way"),
     DELIVERED: _l("Delivered"),
 }
+STEP_LABELS = {  # short, for the progress bar under the status
+    PLACED: _l("Ordered"), PREPARING: _l("Being made"), AT_HOUSE: _l("Packing"), ON_THE_WAY: _l("On the way"),
+    DELIVERED: _l("Delivered"),
+}
 _PART_STAGE = {
     SellerOrderStatus.AWAITING_PAYMENT: PLACED,
     SellerOrderStatus.PLACED: PLACED,

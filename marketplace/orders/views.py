@@ -30,7 +30,7 @@ def order_label(status: str) -> str:
 
 @bp.app_template_global()
 def progress_label(code: str) -> str:
-    return str(progress.LABELS[code])
+    return str(progress.STEP_LABELS[code])
 
 
 @bp.app_template_global()
