@@ -77,3 +77,8 @@ def test_the_cart_shows_the_charge_and_the_free_delivery_threshold(app, client, 
     assert "Free delivery from ₹500: add ₹265 more" in html
     checkout = client.get("/checkout").get_data(as_text=True)
     assert checkout.count("₹40") == 1 and "₹275" in checkout
+
+
+def test_the_product_page_states_the_delivery_terms(client, shop):
+    html = client.get(f"/p/{shop.products[0].slug}?lang=en").get_data(as_text=True)
+    assert "Delivery ₹40 per parcel, free from ₹500." in html

@@ -42,7 +42,7 @@ def test_the_group_chooses_who_gets_messages(app, client, geo):
     login(client, president.mobile)
     url = f"/shg/{seller.id}/members/{secretary.id}/messages"
     assert post(client, url, {"on": "1"}).status_code == 302
-    html = client.get(f"/shg/{seller.id}/members").get_data(as_text=True)
+    html = client.get(f"/shg/{seller.id}/members?lang=en").get_data(as_text=True)
     assert html.count("Gets order messages") == 1
     shopping.fill(app, shop.customer, [(shop.products[0], 1)])
     shopping.place(app, shop.customer)

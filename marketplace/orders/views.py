@@ -29,6 +29,12 @@ def order_label(status: str) -> str:
 
 
 @bp.app_template_global()
+def delivery_terms() -> tuple[int, int]:
+    """(charge per parcel, goods value from one packaging house above which delivery is free), in paise."""
+    return pricing.setting("DELIVERY_CHARGE_PAISE"), pricing.setting("FREE_DELIVERY_ABOVE_PAISE")
+
+
+@bp.app_template_global()
 def progress_label(code: str) -> str:
     return str(progress.STEP_LABELS[code])
 
