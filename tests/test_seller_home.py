@@ -46,3 +46,14 @@ def test_a_customer_keeps_the_shop_around(client, ctx):
     login(client, customer.mobile)
     html = client.get("/me").get_data(as_text=True)
     assert 'class="search"' in html and 'class="tile' not in html
+
+
+def test_the_groups_working_pages_drop_the_shoppers_chrome(client, geo):
+    member = factories.user("seller")
+    factories.seller(geo["Kahara"], members=[member])
+    client.get("/?lang=en")
+    login(client, member.mobile)
+    for url in ("/seller/products", "/seller/stock", "/seller/add", "/seller/orders/"):
+        html = client.get(url).get_data(as_text=True)
+        assert 'class="search"' not in html and "cart-link" not in html and 'class="cats"' not in html, url
+        assert "css/seller.css" in html, url
