@@ -291,7 +291,8 @@ def _event(product: Product, actor, from_state: str | None, to_state: str, reaso
 
 def _changed(product: Product) -> None:
     record_change("product", product.id)
-    alerts.send_due([product.id])  # back on sale and in stock: whoever asked hears it, in this transaction
+    if product.status == ProductStatus.LIVE and product.stock > 0:  # buyable: whoever asked hears it, at once
+        alerts.send_due([product.id])
 
 
 def _unique_slug(product: Product) -> str:
