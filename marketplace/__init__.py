@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     register_requisition_blueprints(app)
     register_worker_blueprints(app)
     register_official_blueprints(app)
+    register_phones_first(app)
 
 
 def register_requisition_blueprints(app: Flask) -> None:
@@ -93,6 +94,39 @@ def register_official_blueprints(app: Flask) -> None:
     from marketplace.officials.views import bp as officials_bp
 
     app.register_blueprint(officials_bp)
+
+
+COMPRESSED_TYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                    "application/ld+json", "application/xml", "text/xml", "image/svg+xml", "text/plain"]
+
+
+def register_phones_first(app: Flask) -> None:
+    """Issue 13: compressed responses and the favicon; the step-by-step add-product flow for a seller on a
+    phone, the group's photo."""
+    from flask import request, send_from_directory
+
+    from marketplace.extensions import compress
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])  # Brotli where the browser takes it
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)  # smaller bodies gain nothing
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    compress.init_app(app)
+
+    @app.after_request  # runs before Flask-Compress's hook (registered earlier): static CSS/JS are files sent
+    def _let_static_text_be_compressed(response):  # as they are; small text ones are read so they compress too
+        if (request.endpoint == "static" and response.status_code == 200 and response.direct_passthrough
+                and response.mimetype in COMPRESSED_TYPES):
+            response.direct_passthrough = False
+            response.set_data(response.get_data())  # a plain body: compressed (and sized) as a whole
+        return response
+    app.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
+        app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600))
+    from marketplace.catalog.quick_views import bp as catalog_quick_bp
+    from marketplace.catalog.quick_views import group_bp as catalog_group_bp
+
+    app.register_blueprint(catalog_quick_bp)
+    app.register_blueprint(catalog_group_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,3 +29,5 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Shared cache: in process memory by default, Redis when REDIS_URL is set (see config.py), so that several
 # web processes see one cache and one invalidation.
 cache = Cache()
+# gzip / Brotli for HTML, CSS, JS, JSON, SVG and XML when the client accepts it (configured in create_app).
+compress = Compress()

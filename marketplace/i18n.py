@@ -36,8 +36,11 @@ def _remember_switch(response):
     return response
 
 
+TIME_FORMATS = {"medium": "d MMM y, h:mm a"}  # minutes are enough for people: no seconds on any page
+
+
 def _ist(moment, fmt="medium"):
-    return format_datetime(to_ist(moment), fmt) if moment else ""
+    return format_datetime(to_ist(moment), TIME_FORMATS.get(fmt, fmt)) if moment else ""
 
 
 def localized(obj, field: str) -> str:

@@ -113,11 +113,16 @@ def test_filters_by_kind_price_and_stock(catalogue):
 
 
 def test_sorting(catalogue):
-    prices = [h.price_paise for h in services.search("", sort="price_asc").hits]
-    assert prices == sorted(prices)
-    prices = [h.price_paise for h in services.search("", sort="price_desc").hits]
-    assert prices == sorted(prices, reverse=True)
-    assert [h.price_paise for h in services.search("powder", sort="price_asc").hits] == [9000, 12000]
+    # in every order, what can be bought now first; the sold-out chilli powder (₹90) last (issue 13)
+    hits = services.search("", sort="price_asc").hits
+    assert [h.stock > 0 for h in hits] == sorted((h.stock > 0 for h in hits), reverse=True)
+    for in_stock in (True, False):
+        prices = [h.price_paise for h in hits if (h.stock > 0) == in_stock]
+        assert prices == sorted(prices)
+    hits = services.search("", sort="price_desc").hits
+    prices = [h.price_paise for h in hits if h.stock > 0]
+    assert prices == sorted(prices, reverse=True) and hits[-1].stock == 0
+    assert [h.price_paise for h in services.search("powder", sort="price_asc").hits] == [12000, 9000]
 
 
 def test_hits_carry_what_a_card_shows(catalogue):

@@ -1,11 +1,17 @@
 """Relevance on the demo catalogue: the queries of tests/search_relevance.csv (Hindi, English, Hinglish, typos,
-several words, mixed scripts) must find their products in the top 10, recall@10 >= 0.9 over the set.
+several words, mixed scripts) must find their products in the top 10, recall@10 >= 0.9 over the set, and rank
+them well, nDCG@10 >= 0.9.
 
 recall@10 of a query = expected products among the first 10 / min(expected products, 10): a broad query
-("haldi": 16 turmeric products) must fill its first page's top 10 with them."""
+("haldi": 16 turmeric products) must fill its first page's top 10 with them.
+
+Graded judgements: `expected` are exactly what was asked (grade 2); `related` (optional) are products a shopper
+would accept (grade 1, e.g. a turmeric pickle for "haldi"); anything else is wrong (grade 0). nDCG@10 =
+DCG@10 / ideal DCG@10 with gain 2^grade - 1 and discount log2(rank + 1)."""
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -63,24 +69,58 @@ def _cases() -> list[tuple[str, str, list[str]]]:
         return [(row["query"], row["kind"], row["expected"].split()) for row in csv.DictReader(fh)]
 
 
+def _grades() -> dict[str, dict[str, int]]:
+    """query -> {demo ref: grade} (2 exact, 1 related; absent: 0)."""
+    with RELEVANCE.open(encoding="utf-8") as fh:
+        return {row["query"]: {**{ref: 1 for ref in (row.get("related") or "").split()},
+                               **{ref: 2 for ref in row["expected"].split()}} for row in csv.DictReader(fh)}
+
+
+def ndcg_at(k: int, ranked: list, grades: dict) -> float:
+    def dcg(gains):
+        return sum((2 ** g - 1) / math.log2(rank + 1) for rank, g in enumerate(gains[:k], start=1))
+
+    ideal = dcg(sorted(grades.values(), reverse=True))
+    return dcg([grades.get(item, 0) for item in ranked]) / ideal if ideal else 1.0
+
+
+def measure(ids: dict[str, int], k: int = 10) -> tuple[float, float, list[str]]:
+    """(mean recall@k, mean nDCG@k, lines about the queries below 1) over the relevance set."""
+    grades = _grades()
+    recalls, ndcgs, notes = [], [], []
+    for query, kind, expected in _cases():
+        wanted = {ids[ref] for ref in expected}
+        top = [h.id for h in services.search(query).hits[:k]]
+        recall = len(wanted & set(top)) / min(len(wanted), k)
+        ndcg = ndcg_at(k, top, {ids[ref]: g for ref, g in grades[query].items()})
+        recalls.append(recall)
+        ndcgs.append(ndcg)
+        if recall < 1 or ndcg < 0.9:
+            notes.append(f"{kind}: {query!r} recall {recall:.2f} nDCG {ndcg:.2f}")
+    return sum(recalls) / len(recalls), sum(ndcgs) / len(ndcgs), notes
+
+
 def test_the_relevance_set_is_big_and_varied():
     cases = _cases()
     kinds = {kind for _, kind, _ in cases}
     assert len(cases) >= 50
     assert {"english", "hindi", "hinglish", "typo", "multi-word"} <= kinds
+    graded = _grades()
+    assert sum(1 in g.values() for g in graded.values()) >= 10  # related products judged, not only exact ones
+
+
+def test_ndcg_rewards_good_order_only():
+    grades = {"a": 2, "b": 2, "c": 1}
+    assert ndcg_at(10, ["a", "b", "c"], grades) == pytest.approx(1.0)
+    assert ndcg_at(10, ["x", "a", "b", "c"], grades) < ndcg_at(10, ["a", "b", "x", "c"], grades) < 1
+    assert ndcg_at(10, ["x", "y"], grades) == 0.0
 
 
 @pytest.mark.usefixtures("backend")
-def test_recall_at_10(geo):
+def test_recall_and_ndcg_at_10(geo, backend):  # noqa: F811
     ids = _load_demo_catalogue()
     services.reindex()
-    misses, recalls = [], []
-    for query, kind, expected in _cases():
-        wanted = {ids[ref] for ref in expected}
-        top = [h.id for h in services.search(query).hits[:10]]
-        recall = len(wanted & set(top)) / min(len(wanted), 10)
-        recalls.append(recall)
-        if recall < 1:
-            misses.append(f"{kind}: {query!r} {recall:.2f}")
-    mean = sum(recalls) / len(recalls)
-    assert mean >= 0.9, f"recall@10 {mean:.3f}; below 1: {misses}"
+    recall, ndcg, notes = measure(ids)
+    print(f"\n{backend}: recall@10 {recall:.3f}  nDCG@10 {ndcg:.3f}", *notes, sep="\n  ")  # pytest -s
+    assert recall >= 0.9, f"recall@10 {recall:.3f}; {notes}"
+    assert ndcg >= 0.9, f"nDCG@10 {ndcg:.3f}; {notes}"

@@ -50,8 +50,9 @@ def test_facets_are_links_with_counts_and_filters_can_be_removed(client, catalog
 
 
 def test_sorting_and_pages_keep_the_query(client, catalogue):
+    # the chilli powder is cheaper but out of stock: sold-out items come last in every order (issue 13)
     _, html = page(client, "?q=powder&sort=price_asc&lang=en")
-    assert html.index("Red chilli powder") < html.index("Turmeric powder")
+    assert html.index("Turmeric powder") < html.index("Red chilli powder")
     _, html = page(client, "?q=powder&sort=price_desc&lang=en")
     assert html.index("Turmeric powder") < html.index("Red chilli powder")
     assert '<option selected value="price_desc">' in html or 'value="price_desc" selected' in html

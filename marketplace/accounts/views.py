@@ -1,5 +1,4 @@
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -15,18 +14,28 @@ from marketplace.accounts.forms import (
     PasswordResetForm,
     SignupForm,
 )
+from marketplace.core.redirects import local_path
 from marketplace.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Only same-site paths: never an absolute URL or a scheme-relative //host.
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+    return local_path(request.args.get("next")) or default
+
+
+def _form_page(template: str, form, status: int, **context):
+    """Login and sign-up carry the page to return to, and a mobile or e-mail keypad (?by=email)."""
+    return render_template(template, form=form, next_path=local_path(request.args.get("next")),
+                           by_email=request.args.get("by") == "email", **context), status
+
+
+@bp.app_template_global()
+def return_to() -> str | None:
+    """The page to come back to after logging in from the header: this one (not the login pages themselves)."""
+    if request.method != "GET" or request.blueprint == "accounts" or request.path in ("/", ""):
+        return None
+    return local_path(request.full_path.rstrip("?"))
 
 
 def _login_key() -> str:
@@ -51,7 +60,7 @@ def _logged_in(user, remember: bool = False):
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboards.home"))
+        return redirect(_safe_next(url_for("dashboards.home")))
     form = SignupForm()
     if form.validate_on_submit():
         try:
@@ -62,15 +71,14 @@ def signup():
         else:
             flash(_("Welcome to Haat, %(name)s!", name=user.name), "success")
             return _logged_in(user)
-    status = 422 if form.errors else 200
-    return render_template("accounts/signup.html", form=form), status
+    return _form_page("accounts/signup.html", form, 422 if form.errors else 200)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_login_key)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboards.home"))
+        return redirect(_safe_next(url_for("dashboards.home")))
     form = LoginForm()
     throttled = False
     if form.validate_on_submit():
@@ -90,7 +98,7 @@ def login():
                 throttle.forget_failures(name)
                 return _logged_in(user, remember=form.remember.data)
     status = 429 if throttled else 401 if form.errors else 200
-    return render_template("accounts/login.html", form=form, throttled=throttled), status
+    return _form_page("accounts/login.html", form, status, throttled=throttled)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

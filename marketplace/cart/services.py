@@ -64,9 +64,10 @@ def _store(user, key: Key, quantity: int) -> None:
     """Set one line (0 removes it) and commit."""
     if not _is_customer(user):
         current = _session_lines()
-        current.pop(key, None)
         if quantity:
-            current[key] = quantity
+            current[key] = quantity  # an existing line keeps its place in the cart
+        else:
+            current.pop(key, None)
         _save_session(current)
         return
     rows = [r for r in _rows(user.id) if (r.product_id, r.variant_id) == key]

@@ -185,3 +185,40 @@ def stock_values(form) -> tuple[dict, dict]:
         if isinstance(was, str) and was.isdigit():
             shown[key] = int(was)
     return quantities, shown
+
+
+class QuickProductForm(_ServiceForm):
+    """Adding a product alone, on a phone: name, price, pack and how many are ready up front; everything else
+    under "more details". The name and description go into the language the seller is reading."""
+
+    title = StringField(_l("Name of the product"), render_kw={"maxlength": services.TITLE_MAX})
+    price_paise = RupeesField(_l("Price for one pack (₹)"), render_kw={"inputmode": "decimal"})
+    unit = _select(_l("Sold by"), default="piece")
+    pack_size = WholeNumberField(_l("How much in one pack"), default=1, render_kw={"inputmode": "numeric"})
+    stock = WholeNumberField(_l("How many packs are ready now?"), render_kw={"inputmode": "numeric"})
+    mrp_paise = RupeesField(_l("MRP (₹)"), render_kw={"inputmode": "decimal"})
+    hsn_code = StringField(_l("HSN code"), render_kw={"inputmode": "numeric", "maxlength": 10})
+    gst_rate_bp = _select(_l("GST rate"), coerce=_int_or_none, default=0)
+    weight_grams = WholeNumberField(_l("Weight with packing (grams)"), render_kw={"inputmode": "numeric"})
+    lead_time_days = WholeNumberField(_l("Made to order: days needed"), render_kw={"inputmode": "numeric"})
+    tags = StringField(_l("Tags"), render_kw={"maxlength": services.TAGS_MAX})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 3})
+
+    FIELDS = ("price_paise", "unit", "pack_size", "stock", "mrp_paise", "hsn_code", "gst_rate_bp", "weight_grams",
+              "lead_time_days", "tags")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = [SelectChoice(u, label) for u, label in UNIT_LABELS.items()]
+        self.gst_rate_bp.choices = [SelectChoice(bp, f"{bp // 100} %") for bp in services.GST_RATES_BP]
+
+    def product_values(self, lang: str, category_id: int) -> dict:
+        suffix = "hi" if lang == "hi" else "en"
+        return {**self.values(), "category_id": category_id, f"title_{suffix}": self.title.data,
+                f"description_{suffix}": self.description.data}
+
+    def show_errors(self, errors: dict) -> None:
+        for name, message in errors.items():
+            field = "title" if name.startswith("title_") else "description" if name.startswith("description_") \
+                else name
+            self._fields.get(field, self.title).errors.append(message)

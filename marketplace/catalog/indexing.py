@@ -51,7 +51,7 @@ def _document(p: Product, path: list[Category]) -> dict:
         "seller_id": seller.id, "seller_hi": seller.name_hi, "seller_en": seller.name_en, "seller_kind": seller.kind,
         "district_id": district.id, "district_hi": district.name_hi, "district_en": district.name_en,
         "state_hi": district.state.name_hi, "state_en": district.state.name_en,
-        "price_paise": p.price_paise, "mrp_paise": p.mrp_paise, "unit": p.unit,
+        "price_paise": p.price_paise, "mrp_paise": p.mrp_paise, "unit": p.unit, "pack_size": p.pack_size,
         "stock": p.stock, "lead_time_days": p.lead_time_days, "in_stock": p.stock > 0,
         "published_at": p.published_at or p.created_at,
         "image": _image(p),

@@ -1,12 +1,12 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.core.states import StateMachine, TransitionRecord
-from marketplace.core.types import TimestampMixin, UTCDateTime
+from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
 from marketplace.media.models import Image
 from marketplace.sellers.models import Seller
@@ -142,3 +142,18 @@ class PriceBreak(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     min_quantity: Mapped[int]
     price_paise: Mapped[int]
+class StockAlert(db.Model):
+    """"Tell me when it is back": one waiting request per product and address; `sent_at` once the message is
+    queued in the notifications outbox."""
+
+    __tablename__ = "stock_alerts"
+    __table_args__ = (Index("uq_stock_alert_waiting", "product_id", "address", unique=True,
+                            sqlite_where=text("sent_at IS NULL"), postgresql_where=text("sent_at IS NULL")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(10))  # sms or email
+    address: Mapped[str] = mapped_column(String(254))  # E.164 mobile or e-mail address
+    locale: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

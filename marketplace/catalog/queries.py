@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +23,8 @@ LOW_STOCK = 5  # "only N left" from this many down
 DEFAULT_SORT = "new"
 # "popular" should rank by units sold, but orders depend on the catalogue and offer it no sales count yet:
 # until they do, it is the published date.
+# Every listing shows what can be bought now (in stock, or made to order) before what is sold out.
+SOLD_OUT_LAST = case((and_(Product.stock <= 0, Product.lead_time_days.is_(None)), 1), else_=0).asc()
 SORTS = {
     "new": (Product.published_at.desc().nulls_last(), Product.id.desc()),
     "price_asc": (Product.price_paise.asc(), Product.id.asc()),
@@ -121,7 +123,7 @@ def _page(stmt, sort: str, number: int) -> Page:
     total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, number), pages)
-    rows = db.session.scalars(_cards(stmt).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    rows = db.session.scalars(_cards(stmt).order_by(SOLD_OUT_LAST, *SORTS.get(sort, SORTS[DEFAULT_SORT]))
                               .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE))
     return Page(_attach_photos(list(rows.unique())), number, pages, total)
 
@@ -137,12 +139,13 @@ def seller_products(seller_id: int, page: int = 1) -> Page:
 
 
 def new_arrivals(limit: int = 12) -> list[Product]:
-    stmt = _cards(_visible()).order_by(*SORTS["new"]).limit(limit)
+    stmt = _cards(_visible()).order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit)
     return _attach_photos(list(db.session.scalars(stmt).unique()))
 
 
 def district_products(district_id: int, limit: int = 8) -> list[Product]:
-    stmt = _cards(_visible()).where(Block.district_id == district_id).order_by(*SORTS["new"]).limit(limit)
+    stmt = (_cards(_visible()).where(Block.district_id == district_id)
+            .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
     return _attach_photos(list(db.session.scalars(stmt).unique()))
 
 
@@ -161,7 +164,7 @@ def product_page(slug: str, related: int = 8) -> tuple[Product, list[Product]] |
     if product is None:
         return None
     stmt = (_cards(_visible()).where(Product.category_id == product.category_id, Product.id != product.id)
-            .order_by(*SORTS["new"]).limit(related))
+            .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(related))
     others = list(db.session.scalars(stmt).unique())
     _attach_photos([product, *others])
     return product, others
@@ -196,3 +199,32 @@ def districts_with_products() -> list[District]:
                 _visible().join(Seller.block).with_only_columns(Block.district_id)))
             .order_by(District.name_en))
     return list(db.session.scalars(stmt))
+
+
+def cover_photos(product_ids) -> dict[int, ProductPhoto]:
+    """Product id -> its main photo (with the image), one query: pictures for the cart and the checkout."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    stmt = (select(ProductPhoto).where(ProductPhoto.product_id.in_(ids))
+            .order_by(ProductPhoto.product_id, ProductPhoto.is_primary.desc(), ProductPhoto.position, ProductPhoto.id))
+    found: dict[int, ProductPhoto] = {}
+    for photo in db.session.scalars(stmt):
+        found.setdefault(photo.product_id, photo)
+    return found
+
+
+def category_pictures() -> dict[int, ProductPhoto]:
+    """Category id -> the main photo of its newest live product (a top-level category takes its children's),
+    so the sellers' category picker shows pictures of what each holds. One query."""
+    tree = category_tree()
+    stmt = (select(ProductPhoto, Product.category_id).join(Product, Product.id == ProductPhoto.product_id)
+            .join(Product.seller).where(Product.status == ProductStatus.LIVE, Seller.status == Verification.VERIFIED,
+                                        ProductPhoto.is_primary.is_(True))
+            .order_by(Product.published_at.desc().nulls_last(), Product.id.desc()))
+    found: dict[int, ProductPhoto] = {}
+    for photo, category_id in db.session.execute(stmt):
+        category = tree.by_id.get(category_id)
+        for c in tree.trail(category) if category is not None else ():
+            found.setdefault(c.id, photo)
+    return found

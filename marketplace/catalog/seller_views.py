@@ -106,6 +106,8 @@ def new_product():
     if seller is None:
         return _no_group()
     form = ProductForm(categories=services.category_tree())
+    if not form.is_submitted():
+        form.stock.data = None  # asked, never assumed: the seller writes how many are ready
     error = None
     if form.validate_on_submit():
         try:
@@ -131,6 +133,8 @@ def _edit_page(product, form=None, status: int = 200, error=None):
 @login_required
 def edit_product(product_id: int):
     product = _own_product(product_id)
+    if request.method == "GET" and request.args.get("added") == "1" and product.status == ProductStatus.DRAFT:
+        return _render("catalog/seller/added.html", product=product)  # just listed: one look, one button
     form = ProductForm(obj=product, categories=services.category_tree())
     if request.method == "GET" and product.tags:
         form.tags.data = product.tags.replace(",", ", ")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import OfficialLevel, Role
-from marketplace.catalog import categories
+from marketplace.catalog import alerts, categories
 from marketplace.catalog.models import (
     PRODUCT_STATUS,
     Category,
@@ -222,6 +222,8 @@ def _raise_if(errors: dict) -> None:
 def _check_product(fields: dict, product: Product | None, ignore=frozenset()) -> tuple[dict, dict]:
     """(clean fields, messages by field), judging the product as it would be after the change. Fields in
     `ignore` were refused before they could be read (a form's parse error): no rule involving them is judged."""
+    if product is None and "stock" in fields and fields["stock"] is None:  # left empty: judged below
+        fields = {name: value for name, value in fields.items() if name != "stock"}
     cleaned, errors = _clean(PRODUCT_FIELDS, fields)
     judged = set(errors) | set(ignore)
 
@@ -235,6 +237,9 @@ def _check_product(fields: dict, product: Product | None, ignore=frozenset()) ->
             if fields.get(name) is None and name not in judged:
                 errors[name] = (_l("Choose a category from the list.") if name == "category_id"
                                 else _l("Enter the selling price."))
+    if product is None and fields.get("stock") is None and not {"stock", "lead_time_days"} & judged \
+            and not after("lead_time_days"):  # a new listing never gets a stock of 0 nobody chose
+        errors["stock"] = _l("Enter how many are ready now (0 if none are ready yet).")
     if not after("title_hi") and not after("title_en") and not {"title_hi", "title_en"} & judged:
         errors["title_hi"] = _l("Write the product's name in Hindi or in English (at least one).")
     price, mrp = after("price_paise"), after("mrp_paise")
@@ -286,6 +291,8 @@ def _event(product: Product, actor, from_state: str | None, to_state: str, reaso
 
 def _changed(product: Product) -> None:
     record_change("product", product.id)
+    if product.status == ProductStatus.LIVE and product.stock > 0:  # buyable: whoever asked hears it, at once
+        alerts.send_due([product.id])
 
 
 def _unique_slug(product: Product) -> str:
@@ -311,17 +318,46 @@ def _sync_stock(product: Product) -> None:
 
 # ---------------------------------------------------------------- products
 
-def create_product(seller: Seller, actor, **fields) -> Product:
-    """A new draft listing of `seller`. Fields are the Product columns (see PRODUCT_FIELDS)."""
+def create_product(seller: Seller, actor, images: tuple = (), **fields) -> Product:
+    """A new draft listing of `seller`. Fields are the Product columns (see PRODUCT_FIELDS); `images` (media
+    Images, e.g. photos taken before the first save) become its photos in the same transaction."""
     cleaned = _product_fields(fields, None)
+    images = list({image.id: image for image in images}.values())[:MAX_PHOTOS]
     product = Product(seller_id=seller.id, status=ProductStatus.DRAFT, **{**DEFAULTS, **cleaned})
     product.slug = _unique_slug(product)
     db.session.add(product)
     _flush()
+    for n, image in enumerate(images):
+        product.photos.append(ProductPhoto(image=image, position=n, is_primary=n == 0))
     _event(product, actor, None, ProductStatus.DRAFT)
     _changed(product)
     _commit()
     return product
+
+
+def store_photos_before_saving(uploads: list[bytes]) -> list[int]:
+    """Photos taken before the listing exists (the camera comes first): checked and stored, their image ids
+    returned for create_product. All or nothing (media.services.ImageRejected re-raised)."""
+    if len(uploads) > MAX_PHOTOS:
+        _fail(_l("At most %(n)d photos per product.", n=MAX_PHOTOS), field="photo")
+    try:
+        images = [media.store_image(data) for data in uploads]
+    except media.ImageRejected:
+        db.session.rollback()
+        raise
+    db.session.flush()
+    ids = [image.id for image in images]
+    _commit()
+    return ids
+
+
+def images_by_id(image_ids) -> list:
+    """The media Images of these ids, in the given order (unknown ids dropped)."""
+    from marketplace.media.models import Image
+
+    ids = [i for i in image_ids if isinstance(i, int)]
+    found = {image.id: image for image in db.session.scalars(select(Image).where(Image.id.in_(ids)))} if ids else {}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def update_product(product: Product, actor, **fields) -> Product:
@@ -675,3 +711,24 @@ def seed_categories() -> int:
     added = categories.upsert(categories.read_rows())
     db.session.commit()
     return added
+
+
+def low_stock_count(seller_id: int, at_most: int = 5) -> int:
+    """Listings on sale with at most `at_most` units left (made-to-order ones excepted), for the seller's home."""
+    stmt = select(func.count()).select_from(Product).where(
+        Product.seller_id == seller_id, Product.status == ProductStatus.LIVE, Product.stock <= at_most,
+        Product.lead_time_days.is_(None))
+    return db.session.scalar(stmt) or 0
+
+
+def set_group_photo(seller: Seller, data: bytes) -> None:
+    """The photo on the group's public page (and in links shared on WhatsApp). media.ImageRejected re-raised."""
+    try:
+        image = media.store_image(data)
+    except media.ImageRejected:
+        db.session.rollback()
+        raise
+    db.session.flush()
+    seller.photo_id = image.id
+    record_change("seller", seller.id)
+    _commit()

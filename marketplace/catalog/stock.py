@@ -65,6 +65,8 @@ class Item:
     stock: int
     has_variants: bool
     sellable: bool  # live, and its seller verified
+    unit: str = "piece"  # with pack_size: what one pack holds (catalog/units.py)
+    pack_size: int = 1
 
     @property
     def key(self) -> tuple[int, int | None]:
@@ -137,7 +139,7 @@ def items(keys: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None]
         common = dict(seller_id=p.seller_id, seller_name_hi=seller.name_hi, seller_name_en=seller.name_en,
                       slug=p.slug, title_hi=p.title_hi, title_en=p.title_en, gst_rate_bp=p.gst_rate_bp,
                       hsn_code=p.hsn_code, min_order_qty=p.min_order_qty, has_variants=bool(p.variants),
-                      sellable=sellable)
+                      sellable=sellable, unit=p.unit, pack_size=p.pack_size)
         if (p.id, None) in keys:
             found[(p.id, None)] = Item(p.id, None, variant_label=None, price_paise=p.price_paise, stock=p.stock,
                                        **common)

@@ -1,18 +1,33 @@
 """The storefront: home, category pages, product page, seller profile, sitemap and robots.txt."""
 
+import re
 import threading
 import time
 from collections import OrderedDict
 from functools import wraps
 from urllib.parse import urljoin
 
-from flask import Blueprint, abort, current_app, g, make_response, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import queries
-from marketplace.extensions import db
+from marketplace.catalog import alerts, queries, units
+from marketplace.extensions import db, limiter
 from marketplace.i18n import localized
 from marketplace.media import services as media
 from marketplace.sellers import services as sellers
@@ -27,6 +42,34 @@ AVAILABILITY = {
     "made_to_order": "https://schema.org/MadeToOrder",
     "out": "https://schema.org/OutOfStock",
 }
+
+
+_DEVANAGARI = re.compile("[\u0900-\u097f]")
+_DRAWING = re.compile(r"^Drawing, not a photo: (?P<en>.+) / (?P<hi>.+)$")  # demo/data.py photo_alt
+
+
+@bp.app_template_global()
+def lang_of(obj, field: str) -> Markup:
+    """' lang="en"' where a Hindi page shows the English value of a bilingual field (no Hindi was given), and
+    ' lang="hi"' the other way round, so screen readers read it in its own language; nothing otherwise."""
+    page = str(get_locale())
+    other = "en" if page == "hi" else "hi"
+    if not getattr(obj, f"{field}_{page}", None) and getattr(obj, f"{field}_{other}", None):
+        return Markup(f' lang="{other}"')
+    return Markup("")
+
+
+@bp.app_template_global()
+def photo_alt(alt: str | None, fallback: str) -> tuple[str, str | None]:
+    """(alt text in the reader's language, its language when it differs from the page's). A drawn placeholder
+    ("Drawing, not a photo: Turmeric / हल्दी") says so in the page's language; an English-only description
+    on a Hindi page is marked English."""
+    hindi = str(get_locale()) == "hi"
+    drawing = _DRAWING.match(alt or "")
+    if drawing:
+        return _("Drawing, not a photo: %(what)s", what=drawing["hi" if hindi else "en"]), None
+    text = alt or fallback
+    return text, "en" if hindi and text and not _DEVANAGARI.search(text) else None
 
 
 @bp.app_template_global()
@@ -97,6 +140,8 @@ def shared_for_visitors(view):
 
 
 bp.add_app_template_global(queries.stock_state, "stock_state")
+bp.add_app_template_global(units.pack_label, "pack_label")
+bp.add_app_template_global(queries.cover_photos, "cover_photos")
 bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
 
@@ -150,13 +195,20 @@ def category(slug: str):
         sort = queries.DEFAULT_SORT
     page = queries.category_products(current, sort, _int_arg("page", 1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
+    canonical = url_for("catalog.category", slug=slug, _external=True, **canonical_args)
     return render_template("catalog/category.html", category=current, trail=tree.trail(current),
                            children=tree.children(current), page=page, sort=sort, sorts=queries.SORTS,
-                           canonical=url_for("catalog.category", slug=slug, _external=True, **canonical_args))
+                           canonical=canonical, og_image=_first_photo_url(page.items),
+                           jsonld={"@context": "https://schema.org",
+                                   **_item_list(page.items, localized(current, "name"), canonical)})
 
 
 @bp.get("/p/<slug>")
 def product(slug: str):
+    return _product_page(slug)
+
+
+def _product_page(slug: str, alert_error=None, status: int = 200):
     found = queries.product_page(slug)
     if found is None:
         abort(404)
@@ -166,7 +218,24 @@ def product(slug: str):
     return render_template("catalog/product.html", product=item, related=related,
                            trail=queries.category_tree().trail(item.category),
                            members=sellers.member_count(item.seller_id), canonical=canonical, og_image=image,
-                           rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image))
+                           rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image),
+                           alert_error=alert_error), status
+
+
+@bp.post("/p/<slug>/notify")
+@limiter.limit("10 per minute")
+def notify_me(slug: str):
+    """"Tell me when it is back" on a sold-out product."""
+    item = queries.visible_product(slug)
+    if item is None:
+        abort(404)
+    try:
+        added = alerts.ask(item, request.form.get("address"), current_user, str(get_locale()))
+    except alerts.AlertError as exc:
+        return _product_page(slug, exc.message, exc.status)
+    flash(_("We will send you a message when it is back.") if added else
+          _("You have already asked: we will send you a message when it is back."), "success")
+    return redirect(url_for("catalog.product", slug=slug))
 
 
 def _rupees(paise: int) -> str:
@@ -177,11 +246,42 @@ def _rupees(paise: int) -> str:
 def _og_image(item) -> str | None:
     """Absolute URL of the 1280 px JPEG (or the largest made, for a small original)."""
     photo = item.primary_photo
-    if photo is None:
+    return _image_url(photo.image) if photo is not None else None
+
+
+def _image_url(image) -> str | None:
+    if image is None:
         return None
-    widths = photo.image.rendition_widths
+    widths = image.rendition_widths
     width = OG_IMAGE_WIDTH if OG_IMAGE_WIDTH in widths or not widths else max(widths)
-    return urljoin(url_for("catalog.home", _external=True), media.image_url(photo.image, width, "jpg"))
+    return urljoin(url_for("catalog.home", _external=True), media.image_url(image, width, "jpg"))
+
+
+def _first_photo_url(products) -> str | None:
+    return next((_og_image(p) for p in products if p.primary_photo is not None), None)
+
+
+def _item_list(products, name: str, url: str) -> dict:
+    """schema.org ItemList of the products on a page (what a link preview or a search engine lists)."""
+    return {"@type": "ItemList", "name": name, "url": url, "numberOfItems": len(products),
+            "itemListElement": [{"@type": "ListItem", "position": n, "name": localized(p, "title"),
+                                 "url": url_for("catalog.product", slug=p.slug, _external=True)}
+                                for n, p in enumerate(products, start=1)]}
+
+
+def _seller_jsonld(org, canonical: str, image: str | None, products) -> dict:
+    """schema.org Organization (the group, with its place) and the ItemList of its products."""
+    district = org.block.district
+    organization = {"@type": "Organization", "name": localized(org, "name"), "url": canonical,
+                    "address": {"@type": "PostalAddress", "addressLocality": localized(org.block, "name"),
+                                "addressRegion": localized(district, "name"), "addressCountry": "IN"}}
+    story = localized(org, "story")
+    if story:
+        organization["description"] = story
+    if image:
+        organization["image"] = image
+    return {"@context": "https://schema.org",
+            "@graph": [organization, _item_list(products, localized(org, "name"), canonical)]}
 
 
 def _product_jsonld(item, canonical: str, image: str | None) -> dict:
@@ -218,8 +318,11 @@ def seller(slug: str):
         abort(404)
     page = queries.seller_products(org.id, _int_arg("page", 1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
+    canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
+    image = _image_url(org.photo) or _first_photo_url(page.items)
     return render_template("catalog/seller.html", seller=org, page=page, members=sellers.member_count(org.id),
-                           canonical=url_for("catalog.seller", slug=slug, _external=True, **canonical_args))
+                           canonical=canonical, og_image=image,
+                           jsonld=_seller_jsonld(org, canonical, image, page.items))
 
 
 @bp.get("/sitemap.xml")

@@ -3,6 +3,7 @@ label) and the shipment's packing list. Hindi and English side by side; QR codes
 
 from flask_babel import lazy_gettext as _l
 
+from marketplace.catalog.units import pack_label
 from marketplace.core.formatting import format_inr, to_ist
 from marketplace.fulfilment import houses
 from marketplace.fulfilment.models import Parcel, Shipment
@@ -20,7 +21,10 @@ def _state(code: str) -> str:
 
 def _title(line) -> str:
     titles = " / ".join(t for t in dict.fromkeys((line.title_hi, line.title_en)) if t)
-    return f"{titles} ({line.variant_label})" if line.variant_label else titles
+    pack = " / ".join(dict.fromkeys(pack_label(line.unit, line.pack_size, lang) for lang in ("hi", "en"))) \
+        if line.unit else ""
+    detail = ", ".join(p for p in (line.variant_label, pack) if p)
+    return f"{titles} ({detail})" if detail else titles
 
 
 def packing_slip_pdf(part: SellerOrder) -> bytes:

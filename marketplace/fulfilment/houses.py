@@ -99,3 +99,22 @@ def ensure_house_per_block() -> int:
                      district=block.district.name_en, state_code=state.code, pin_code=f"{zone}00001")
         made += 1
     return made
+
+
+def houses_for_sellers(seller_ids) -> dict[int, int]:
+    """Seller id -> the id of the house its block hands over at (the rule of house_for_block), in one query.
+    Sellers whose block no active house serves are absent: they ship on their own."""
+    from marketplace.sellers.models import Seller  # sellers sit below fulfilment; imported here to keep it light
+
+    seller_ids = set(seller_ids)
+    if not seller_ids:
+        return {}
+    stmt = (select(Seller.id, HouseBlock.house_id)
+            .join(HouseBlock, HouseBlock.block_id == Seller.block_id)
+            .join(PackagingHouse, PackagingHouse.id == HouseBlock.house_id)
+            .where(Seller.id.in_(seller_ids), PackagingHouse.active.is_(True))
+            .order_by(Seller.id, (PackagingHouse.block_id != Seller.block_id), PackagingHouse.id))
+    found: dict[int, int] = {}
+    for seller_id, house_id in db.session.execute(stmt):
+        found.setdefault(seller_id, house_id)
+    return found

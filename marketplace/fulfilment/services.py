@@ -5,8 +5,10 @@ click or two operators at once change a thing once; the loser gets Stale), recor
 commits once. Refunds are recorded in the same transaction and sent to Stripe after the commit.
 """
 
+import os
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -91,9 +93,17 @@ def _count(text, field: str, low: int, high: int, message) -> int:
 
 # ---------------------------------------------------------------- handover
 
+def written_number(text: str | None) -> str:
+    """An order number as written by hand on a packet and typed at the house: spaces, dashes and the "HT" may be
+    missing ("261129 qq3qd 1" is HT261129-QQ3QD-1)."""
+    cleaned = re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+    parts = re.fullmatch(r"(?:HT)?(\d{6})([A-Z2-9]{5})(\d{1,3})", cleaned)
+    return f"HT{parts[1]}-{parts[2]}-{parts[3]}" if parts else re.sub(r"\s+", "", (text or "").upper())
+
+
 def find_part(house: PackagingHouse, number: str) -> SellerOrder:
     """A seller order by its number (typed, or read from the packing slip's QR code) that this house serves."""
-    number = re.sub(r"\s+", "", number or "").upper()
+    number = written_number(number)
     part = db.session.scalar(select(SellerOrder).where(SellerOrder.number == number)) if number else None
     if part is None or part.status == SellerOrderStatus.AWAITING_PAYMENT:
         raise NotHere(_l("There is no order with the number %(number)s.", number=number or "—"))
@@ -407,3 +417,43 @@ def shipments_of_order(order_id: int) -> list[Shipment]:
             .options(selectinload(Shipment.events), selectinload(Shipment.house),
                      selectinload(Shipment.parcels)))
     return list(db.session.scalars(stmt))
+
+
+def shipment_status_by_part(*order_ids: int) -> dict[int, str]:
+    """Seller-order id -> the status of the shipment carrying it (parts of these orders, one query), for the
+    customer's one derived status."""
+    if not order_ids:
+        return {}
+    stmt = (select(Handover.seller_order_id, Shipment.status).join(Shipment, Shipment.id == Handover.shipment_id)
+            .join(SellerOrder, SellerOrder.id == Handover.seller_order_id)
+            .where(SellerOrder.order_id.in_(order_ids)))
+    return dict(db.session.execute(stmt).all())
+
+
+# Courier name -> its tracking page, "{number}" standing for the tracking number. COURIER_TRACKING_URLS
+# (environment or config) replaces these: "Name=https://…{number};Other=https://…{number}".
+TRACKING_URLS = ("Delhivery=https://www.delhivery.com/track/package/{number};"
+                 "Blue Dart=https://www.bluedart.com/web/guest/trackdartresult?trackFor=0&trackNo={number};"
+                 "India Post=https://www.indiapost.gov.in/_layouts/15/DOP.Portal.Tracking/TrackConsignment.aspx"
+                 "?consignmentnumber={number}")
+
+
+def _tracking_templates() -> dict[str, str]:
+    from flask import current_app
+
+    raw = current_app.config.get("COURIER_TRACKING_URLS") or os.environ.get("COURIER_TRACKING_URLS") \
+        or TRACKING_URLS
+    found = {}
+    for entry in raw.split(";"):
+        name, _sep, url = entry.partition("=")
+        if url.startswith("https://") and "{number}" in url:  # only web pages on a secure link
+            found[" ".join(name.split()).casefold()] = url.strip()
+    return found
+
+
+def tracking_url(courier: str | None, number: str | None) -> str | None:
+    """The courier's tracking page for this number, or None for a courier without a known page."""
+    if not courier or not number:
+        return None
+    template = _tracking_templates().get(" ".join(courier.split()).casefold())
+    return template.replace("{number}", quote(number.strip(), safe="")) if template else None

@@ -39,6 +39,11 @@ def invoices_for(order) -> dict:
 
 
 @bp.app_template_global()
+def tracking_url(shipment) -> str | None:
+    return services.tracking_url(shipment.courier, shipment.tracking_number)
+
+
+@bp.app_template_global()
 def shipment_label(status: str) -> str:
     return services.SHIPMENT_LABELS.get(status, status)
 

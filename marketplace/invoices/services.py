@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.access import can_manage_seller
 from marketplace.accounts.models import Role
+from marketplace.catalog.units import pack_label
 from marketplace.core.formatting import to_ist
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -78,15 +79,21 @@ def _line(supplied: Supplied, registered: bool) -> InvoiceLine:
     line = supplied.line
     total = line.unit_price_paise * supplied.quantity
     tax = gst_included(total, line.gst_rate_bp) if registered else 0
-    return InvoiceLine(description_hi=_describe(line.title_hi, line.variant_label),
-                       description_en=_describe(line.title_en, line.variant_label), hsn_code=line.hsn_code,
+    return InvoiceLine(description_hi=_describe(line.title_hi, _detail(line, "hi")),
+                       description_en=_describe(line.title_en, _detail(line, "en")), hsn_code=line.hsn_code,
                        quantity=supplied.quantity,
                        unit_price_paise=line.unit_price_paise, gst_rate_bp=line.gst_rate_bp if registered else 0,
                        taxable_paise=total - tax, tax_paise=tax, total_paise=total)
 
 
+def _detail(line, locale: str) -> str | None:
+    """The option chosen and what one pack held ("Red, 200 g"), in the invoice's languages."""
+    parts = (line.variant_label, pack_label(line.unit, line.pack_size, locale) if line.unit else "")
+    return ", ".join(p for p in parts if p) or None
+
+
 def _describe(title: str | None, variant: str | None) -> str | None:
-    return f"{title} ({variant})" if title and variant else title
+    return f"{title} ({variant})"[:250] if title and variant else title  # the column's width
 
 
 def issue(part: SellerOrder, supplied: list[Supplied], at: datetime | None = None) -> Invoice | None:

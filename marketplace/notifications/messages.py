@@ -52,3 +52,16 @@ TEMPLATES["login_code"] = (
     _l("Haat: your one-time code"),
     _l("%(code)s is your Haat code. It works for %(minutes)s minutes. Do not share it with anyone, not even "
        "someone from Haat."))
+# Issue 13: the group hears what the block office decided; a customer hears that a product is back.
+TEMPLATES.update({
+    "group_verified": (
+        _l("Haat: %(seller)s is verified"),
+        _l("Namaste %(name)s! The block office has verified %(seller)s. Your products can go on sale now. %(link)s")),
+    "group_rejected": (
+        _l("Haat: %(seller)s needs corrections"),
+        _l("Namaste %(name)s, the block office could not verify %(seller)s: %(reason)s Please correct the details "
+           "and send them again. %(link)s")),
+    "back_in_stock": (
+        _l("Haat: %(product)s is back"),
+        _l("Namaste! %(product)s is back in stock on Haat. %(link)s")),
+})

@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.orders.errors import StaleState
 from marketplace.orders.models import Order, OrderEvent, OrderStatus, SellerOrder, SellerOrderStatus
+from marketplace.sellers import services as sellers
 
 ORDER_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
@@ -79,13 +80,11 @@ def tell_customer_part(part: SellerOrder, detail: str = "") -> None:
 
 
 def tell_sellers(part: SellerOrder, kind: str) -> None:
-    """Every active member of the group, in their own language."""
+    """The group's chosen contacts (sellers.message_contacts), each in their own language."""
     seller = part.seller
     link = notifications.link("seller_orders.detail", part_id=part.id)
     units = sum(line.quantity for line in part.lines)
-    for member in seller.members:
-        if not member.active:
-            continue
+    for member in sellers.message_contacts(seller):
         user = accounts.get_user(member.user_id) if member.user_id else None
         recipient = notifications.for_member(member.name, member.mobile, user)
         notifications.notify(recipient, kind, number=part.number, seller=_name(seller, recipient.locale), units=units,

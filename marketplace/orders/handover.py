@@ -31,6 +31,7 @@ from marketplace.orders.models import (
 )
 from marketplace.payments import services as payments
 from marketplace.payments.models import PaymentStatus
+from marketplace.sellers import services as sellers
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,7 @@ def _give_back(part: SellerOrder, amount: int, reference: str, actor_id: int | N
 
 
 def _tell_sellers_short(part: SellerOrder, detail: str, amount: int) -> None:
-    for member in part.seller.members:
-        if not member.active:
-            continue
+    for member in sellers.message_contacts(part.seller):
         user = accounts.get_user(member.user_id) if member.user_id else None
         notifications.notify(notifications.for_member(member.name, member.mobile, user), "handover_short",
                              number=part.number, detail=detail, amount=format_inr(amount),

@@ -161,7 +161,10 @@ def cancel_by_customer(user, order: Order, part_ids: set[int] | None = None, rea
     if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED):
         raise OrderError(_l("This order cannot be cancelled any more."), status=409)
     parts = [p for p in order.parts if p.status in CANCELLABLE and (part_ids is None or p.id in part_ids)]
-    if not parts or (order.status == OrderStatus.PENDING_PAYMENT and len(parts) != len(order.parts)):
+    still_open = [p for p in order.parts if p.status not in CLOSED]
+    whole_but_too_late = part_ids is None and len(parts) != len(still_open)  # some goods already handed over
+    if not parts or whole_but_too_late or (order.status == OrderStatus.PENDING_PAYMENT
+                                           and len(parts) != len(order.parts)):
         raise OrderError(_l("This order cannot be cancelled any more."), status=409)
     told_sellers = [p for p in parts if p.status != SellerOrderStatus.AWAITING_PAYMENT]
     _close_parts(order, parts, SellerOrderStatus.CANCELLED, user.id, reason, "customer")

@@ -155,6 +155,8 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     total_paise: Mapped[int]
     gst_paise: Mapped[int]
+    unit: Mapped[str | None] = mapped_column(String(12))  # what one pack held (None on older lines)
+    pack_size: Mapped[int | None]
 
     part: Mapped[SellerOrder] = relationship(back_populates="lines")
 

@@ -1,5 +1,8 @@
-"""What a cart costs now: lines priced from the catalogue, grouped into one shipment per seller, each with its
-delivery charge (free above a configurable amount). Prices include GST; the GST part is shown and stored."""
+"""What a cart costs now: lines priced from the catalogue, grouped into one part per seller ("Shipment", which
+becomes a seller order). Groups of one block hand over at the same packaging house, which packs all their goods
+into one parcel: delivery is charged once per house ("Dispatch"), free when the goods sent from that house reach
+a configurable amount, and carried by the first part of that house. Prices include GST; the GST part is shown
+and stored."""
 
 import os
 from dataclasses import dataclass, field
@@ -10,8 +13,8 @@ from marketplace.cart import services as cart
 from marketplace.catalog import bulk, stock
 
 SETTINGS = {  # name: default; each may be set in the environment or the app's config
-    "DELIVERY_CHARGE_PAISE": 4000,  # per shipment (one seller's part)
-    "FREE_DELIVERY_ABOVE_PAISE": 50000,  # a shipment with goods worth this much ships free
+    "DELIVERY_CHARGE_PAISE": 4000,  # per shipment from one packaging house
+    "FREE_DELIVERY_ABOVE_PAISE": 50000,  # goods worth this much from one house ship free
     "COD_LIMIT_PAISE": 300000,  # the largest order that may be paid in cash on delivery
     "ORDER_RESERVATION_MINUTES": 15,  # how long an unpaid online order holds its stock
 }
@@ -57,14 +60,12 @@ class Shipment:
     seller_name_hi: str | None
     seller_name_en: str | None
     lines: list[QuoteLine] = field(default_factory=list)
+    house_id: int | None = None  # the packaging house it is handed over at (None: it ships on its own)
+    delivery_paise: int = 0  # this part's share of its dispatch's charge (set by build_quote)
 
     @property
     def items_paise(self) -> int:
         return sum(line.total_paise for line in self.lines)
-
-    @property
-    def delivery_paise(self) -> int:
-        return delivery_charge(self.items_paise)
 
     @property
     def gst_paise(self) -> int:
@@ -76,9 +77,31 @@ class Shipment:
 
 
 @dataclass
+class Dispatch:
+    """The parts packed together at one packaging house: one parcel, one delivery charge."""
+
+    house_id: int | None
+    shipments: list[Shipment] = field(default_factory=list)
+
+    @property
+    def items_paise(self) -> int:
+        return sum(s.items_paise for s in self.shipments)
+
+    @property
+    def delivery_paise(self) -> int:
+        return delivery_charge(self.items_paise)
+
+    @property
+    def short_of_free_paise(self) -> int:
+        """How much more from this house would make its delivery free (0 when it already is)."""
+        return max(0, setting("FREE_DELIVERY_ABOVE_PAISE") - self.items_paise) if self.delivery_paise else 0
+
+
+@dataclass
 class Quote:
     shipments: list[Shipment]
     missing: list[QuoteLine]  # products that no longer exist
+    dispatches: list[Dispatch] = field(default_factory=list)
 
     @property
     def lines(self) -> list[QuoteLine]:
@@ -135,4 +158,23 @@ def build_quote(cart_lines: dict[tuple[int, int | None], int]) -> Quote:
         shipment = shipments.setdefault(item.seller_id, Shipment(item.seller_id, item.seller_name_hi,
                                                                  item.seller_name_en))
         shipment.lines.append(line)
-    return Quote(list(shipments.values()), missing)
+    parts, dispatches = _dispatch(list(shipments.values()))
+    return Quote(parts, missing, dispatches)
+
+
+def _dispatch(parts: list[Shipment]) -> tuple[list[Shipment], list[Dispatch]]:
+    """Group the parts by packaging house (parts of one house next to each other, in cart order) and put each
+    house's delivery charge on its first part."""
+    from marketplace.fulfilment import houses  # fulfilment depends on orders; this is the one way back
+
+    house_of = houses.houses_for_sellers(s.seller_id for s in parts)
+    groups: dict[tuple, Dispatch] = {}
+    for part in parts:
+        part.house_id = house_of.get(part.seller_id)
+        key = ("house", part.house_id) if part.house_id is not None else ("seller", part.seller_id)
+        groups.setdefault(key, Dispatch(part.house_id)).shipments.append(part)
+    for group in groups.values():
+        for n, part in enumerate(group.shipments):
+            part.delivery_paise = group.delivery_paise if n == 0 else 0
+    dispatches = list(groups.values())
+    return [part for group in dispatches for part in group.shipments], dispatches

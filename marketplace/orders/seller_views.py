@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from marketplace.accounts.access import login_required, require_seller_access
 from marketplace.core.states import IllegalTransition
@@ -47,9 +48,19 @@ def _part(part_id: int):
     return part
 
 
+def _qr_svg(text: str) -> Markup:
+    """The order number as a QR code drawn inline (no printer, no request): the packaging house scans it from
+    the seller's phone, or reads the number written on the packet."""
+    import segno
+
+    return Markup(segno.make(text, error="m", micro=False).svg_inline(scale=5, title=text, svgclass="qr"))
+
+
 def _page(part, error=None, status: int = 200, reject_form: RejectForm | None = None):
+    shown = part.status in (SellerOrderStatus.ACCEPTED, SellerOrderStatus.READY, SellerOrderStatus.HANDED_OVER)
     return render_template("orders/seller_detail.html", part=part, error=error, form=ActionForm(),
-                           reject_form=reject_form or RejectForm()), status
+                           reject_form=reject_form or RejectForm(), qr=_qr_svg(part.number) if shown else None), \
+        status
 
 
 @bp.get("/<int:part_id>")

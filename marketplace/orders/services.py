@@ -243,7 +243,7 @@ def _insert_parts(order: Order, quote: pricing.Quote) -> None:
                 product_id=item.product_id, variant_id=item.variant_id, title_hi=item.title_hi,
                 title_en=item.title_en, variant_label=item.variant_label, unit_price_paise=item.price_paise,
                 gst_rate_bp=item.gst_rate_bp, hsn_code=item.hsn_code, quantity=line.quantity,
-                total_paise=line.total_paise, gst_paise=line.gst_paise))
+                total_paise=line.total_paise, gst_paise=line.gst_paise, unit=item.unit, pack_size=item.pack_size))
         db.session.flush()
         events.record(part, None, status)
 
@@ -316,3 +316,10 @@ def seller_part(part_id: int) -> SellerOrder:
     if part is None or part.status == SellerOrderStatus.AWAITING_PAYMENT:
         raise NotFound()
     return part
+
+
+def part_counts(seller_id: int) -> dict[str, int]:
+    """How many of a seller's parts are in each state (one query), for the seller's home tiles."""
+    stmt = (select(SellerOrder.status, func.count()).where(SellerOrder.seller_id == seller_id)
+            .group_by(SellerOrder.status))
+    return dict(db.session.execute(stmt).all())

@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from marketplace.accounts.access import login_required
 from marketplace.core.states import IllegalTransition
-from marketplace.orders import events, lifecycle, pricing, services
+from marketplace.orders import events, lifecycle, pricing, progress, services
 from marketplace.orders.errors import NotFound, OrderError
 from marketplace.orders.forms import AddressForm, CancelForm, CheckoutForm
-from marketplace.orders.models import CANCELLABLE, OrderStatus, PaymentMethod
+from marketplace.orders.models import OrderStatus, PaymentMethod
 from marketplace.payments import services as payments
 
 bp = Blueprint("orders", __name__)
@@ -26,6 +26,17 @@ def state_name(code: str) -> str:
 @bp.app_template_global()
 def order_label(status: str) -> str:
     return events.ORDER_LABELS.get(status, status)
+
+
+@bp.app_template_global()
+def delivery_terms() -> tuple[int, int]:
+    """(charge per parcel, goods value from one packaging house above which delivery is free), in paise."""
+    return pricing.setting("DELIVERY_CHARGE_PAISE"), pricing.setting("FREE_DELIVERY_ABOVE_PAISE")
+
+
+@bp.app_template_global()
+def progress_label(code: str) -> str:
+    return str(progress.STEP_LABELS[code])
 
 
 @bp.app_template_global()
@@ -170,14 +181,26 @@ def delete_address(address_id: int):
 @bp.get("/orders")
 @login_required
 def history():
-    return render_template("orders/history.html", orders=services.orders_of(current_user))
+    from marketplace.fulfilment import services as fulfilment
+
+    orders = services.orders_of(current_user)
+    shipped = fulfilment.shipment_status_by_part(*(o.id for o in orders))
+    return render_template("orders/history.html", orders=orders,
+                           progress={o.id: progress.derive(o, shipped) for o in orders})
+
+
+def _progress(order) -> progress.Progress:
+    from marketplace.fulfilment import services as fulfilment  # fulfilment builds on orders
+
+    return progress.derive(order, fulfilment.shipment_status_by_part(order.id))
 
 
 def _detail_page(order, error=None, status: int = 200, form: CancelForm | None = None):
+    now = _progress(order)
     return render_template("orders/detail.html", order=order, timeline=services.timeline(order),
                            payment=payments.payment_of(order.id), placed=request.args.get("placed") == "1",
-                           cancellable=CANCELLABLE, form=form or CancelForm(), error=error,
-                           can_cancel=order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)), status
+                           progress=now, stages=progress.STAGES, form=form or CancelForm(), error=error,
+                           can_cancel=now.can_cancel_all), status
 
 
 @bp.get("/orders/<number>")

@@ -114,7 +114,7 @@ def shown_words(doc: dict) -> list[str]:
 def display_data(doc: dict) -> dict:
     """What a result card shows, kept in the index so a results page needs no catalogue query."""
     keep = ("id", "slug", "title_hi", "title_en", "seller_hi", "seller_en", "seller_kind", "district_hi",
-            "district_en", "price_paise", "mrp_paise", "unit", "stock", "lead_time_days", "image")
+            "district_en", "price_paise", "mrp_paise", "unit", "pack_size", "stock", "lead_time_days", "image")
     return {k: doc.get(k) for k in keep}
 
 

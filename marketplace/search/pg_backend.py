@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from whoosh.support.levenshtein import distance
 
 from marketplace.extensions import db
-from marketplace.search.analysis import sound_key
+from marketplace.search.analysis import index_terms, sound_key
 from marketplace.search.base import (
     FACETS,
     PRICE_BANDS,
@@ -41,10 +41,14 @@ def _lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsv_source(title: list[tuple[str, ...]], body: list[tuple[str, ...]]) -> str:
-    """A tsvector literal with positions and weights; terms at one position share it."""
+def tsv_source(title: list[tuple[str, ...]], body: list[tuple[str, ...]],
+               kinds: list[tuple[str, ...]] = ()) -> str:
+    """A tsvector literal with positions and weights; terms at one position share it. Weight A: titles and tags,
+    B: the rest (descriptions, category, seller and place names), C: category names again, so that a query can
+    tell "named or of that kind" (A or C) from "mentioned" (B only)."""
     positions: dict[str, list[str]] = {}
-    for weight, offset, seq in (("A", 1, title), ("B", len(title) + 1, body)):
+    for weight, offset, seq in (("A", 1, title), ("B", len(title) + 1, body),
+                                ("C", len(title) + len(body) + 1, list(kinds))):
         for pos, group in enumerate(seq, offset):
             for term in group:
                 positions.setdefault(term, []).append(f"{min(pos, 16383)}{weight}")
@@ -53,8 +57,9 @@ def tsv_source(title: list[tuple[str, ...]], body: list[tuple[str, ...]]) -> str
 
 def _row(d: dict) -> dict:
     title, body = term_positions(d)
+    kinds = index_terms(" ".join(d.get("category_names", ())), keyed=False)
     return {
-        "product_id": d["id"], "tsv_source": tsv_source(title, body),
+        "product_id": d["id"], "tsv_source": tsv_source(title, body, kinds),
         "terms": " ".join(sorted({t for group in (*title, *body) for t in group})),
         "words": " ".join(shown_words(d)),
         "category_path": "/" + "".join(f"{c}/" for c in d["category_ids"]),
@@ -63,8 +68,10 @@ def _row(d: dict) -> dict:
     }
 
 
-def _tsquery(request: Request) -> str:
-    groups = ["(" + " | ".join(_lexeme(t) for t in sorted(g)) + ")" for g in request.groups]
+def _tsquery(request: Request, weights: str = "") -> str:
+    """The query as tsquery text; `weights` ("AC") restricts every lexeme to those weights."""
+    suffix = f":{weights}" if weights else ""
+    groups = ["(" + " | ".join(_lexeme(t) + suffix for t in sorted(g)) + ")" for g in request.groups]
     return (" & " if request.match_all else " | ").join(groups)
 
 
@@ -199,6 +206,9 @@ class PostgresBackend:
         return Answer(total, hits, facets)
 
     def _order(self, request: Request) -> list:
+        return [doc.c.in_stock.desc(), *self._asked_order(request)]  # what can be bought now first, always
+
+    def _asked_order(self, request: Request) -> list:
         if request.sort == "price_asc":
             return [doc.c.price_paise.asc(), doc.c.product_id]
         if request.sort == "price_desc":
@@ -206,7 +216,8 @@ class PostgresBackend:
         if request.sort == "newest" or not request.groups:
             return [doc.c.published_at.desc(), doc.c.product_id.desc()]
         rank = func.ts_rank(TSV, cast(literal(_tsquery(request)), TSQUERY))
-        return [doc.c.in_stock.desc(), rank.desc(), doc.c.product_id]  # what can be bought now first
+        named = TSV.op("@@")(cast(literal(_tsquery(request, "AC")), TSQUERY))  # in a title, or the kind named
+        return [named.desc(), rank.desc(), doc.c.product_id]
 
     def _facet(self, request: Request, facet: str) -> dict:
         where = self._where(request, request.filters.without(facet))

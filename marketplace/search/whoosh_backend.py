@@ -28,7 +28,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, KEYWORD, STORED, TEXT, Schema
 from whoosh.idsets import DocIdSet
 from whoosh.query import And, Every, Or, Term
-from whoosh.sorting import FieldFacet, ScoreFacet
+from whoosh.sorting import FieldFacet, QueryFacet, ScoreFacet
 from whoosh.system import pack_uint
 
 from marketplace.search.analysis import KEY_PREFIX, IndicAnalyzer, index_terms, sound_key
@@ -79,6 +79,7 @@ def make_schema() -> Schema:
         id=_keyword(unique=True, stored=True),
         title=IndicText(keyed=True, field_boost=TITLE_BOOST),
         body=IndicText(keyed=False),
+        kinds=IndicText(keyed=False),  # category names, for ranking only: "what kind of thing it is"
         words=_keyword(),
         category=_keyword(),
         district=_keyword(),
@@ -96,6 +97,7 @@ def _fields(doc: dict) -> dict:
         "id": str(doc["id"]),
         "title": title_text(doc),
         "body": body_text(doc),
+        "kinds": " ".join(doc.get("category_names", ())),
         "words": ",".join(shown_words(doc)),
         "category": ",".join(str(c) for c in doc["category_ids"]),
         "district": str(doc["district_id"]),
@@ -353,6 +355,14 @@ class WhooshBackend:
             return None
         return And(groups) if request.match_all else Or(groups)
 
+    @staticmethod
+    def _named(request: Request):
+        """Documents whose title or category names match the query (every group of it, when all must match)."""
+        groups = [Or([Term("title", t) for t in sorted(group)]
+                     + [Term("kinds", t) for t in sorted(group) if not t.startswith(KEY_PREFIX)])
+                  for group in request.groups]
+        return And(groups) if request.match_all else Or(groups)
+
     def search(self, request: Request) -> Answer:
         searcher = self._searcher()
         if searcher is None:
@@ -383,15 +393,16 @@ class WhooshBackend:
 
     @staticmethod
     def _page(searcher, query, request: Request, final: int) -> list[dict]:
-        sortedby = None
         if request.sort == "price_asc":
-            sortedby = FieldFacet("price_paise")
+            order = FieldFacet("price_paise")
         elif request.sort == "price_desc":
-            sortedby = FieldFacet("price_paise", reverse=True)
+            order = FieldFacet("price_paise", reverse=True)
         elif request.sort == "newest" or query is None:
-            sortedby = FieldFacet("published", reverse=True)
-        else:  # relevance, but what can be bought now comes before what cannot
-            sortedby = [FieldFacet("in_stock", reverse=True), ScoreFacet()]
+            order = FieldFacet("published", reverse=True)
+        else:  # relevance: products named (or of a kind named) by the query before mere mentions in a description
+            order = [QueryFacet({"0": WhooshBackend._named(request)}, other="1"), ScoreFacet()]  # "0" sorts first
+        # whatever the order asked for, what can be bought now comes before what cannot
+        sortedby = [FieldFacet("in_stock", reverse=True), *(order if isinstance(order, list) else [order])]
         results = searcher.search(query or Every(), filter=Allowed(final), limit=request.offset + request.limit,
                                   sortedby=sortedby)
         return [hit["data"] for hit in results[request.offset:request.offset + request.limit]]

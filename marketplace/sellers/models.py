@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -58,12 +58,14 @@ class Seller(TimestampMixin, db.Model):
     story_hi: Mapped[str | None] = mapped_column(Text)
     story_en: Mapped[str | None] = mapped_column(Text)
     gstin: Mapped[str | None] = mapped_column(String(15))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="SET NULL"))  # the group's photo
     status: Mapped[str] = mapped_column(String(10), default=Verification.PENDING, index=True)
     status_reason: Mapped[str | None] = mapped_column(String(500))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     block: Mapped[Block] = relationship()
     village: Mapped[Village | None] = relationship()
+    photo: Mapped["Image | None"] = relationship("Image")  # noqa: F821 (media.models, above this domain)
     members: Mapped[list["Member"]] = relationship(back_populates="seller", order_by="Member.id")
     bank_account: Mapped["BankAccount | None"] = relationship(back_populates="seller", uselist=False)
     history: Mapped[list["VerificationEvent"]] = relationship(order_by="VerificationEvent.id")
@@ -92,6 +94,8 @@ class Member(TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default=MemberRole.MEMBER)
     active: Mapped[bool] = mapped_column(default=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Chosen by the group to receive its order messages; when nobody is chosen, the president receives them.
+    gets_messages: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     seller: Mapped[Seller] = relationship(back_populates="members")
 

@@ -462,6 +462,7 @@ def verify(seller: Seller, actor) -> None:
     _require_official(seller, actor)
     _transition(seller, actor, Verification.VERIFIED, verified_at=utcnow())
     record_change("seller", seller.id)
+    _tell_group(seller, "group_verified")
     _commit()
 
 
@@ -475,6 +476,7 @@ def reject(seller: Seller, actor, reason: str) -> None:
         raise SellerError(_l("Use at most %(max)d characters.", max=REASON_MAX), "reason")
     _transition(seller, actor, Verification.REJECTED, reason, verified_at=None)
     record_change("seller", seller.id)
+    _tell_group(seller, "group_rejected", reason=reason)
     _commit()
 
 
@@ -487,3 +489,67 @@ def count_in_scope_by_status(user) -> dict[str, int]:
     stmt = (select(Seller.status, func.count(Seller.id)).join(Block, Seller.block_id == Block.id)
             .join(District, Block.district_id == District.id).where(clause).group_by(Seller.status))
     return dict(db.session.execute(stmt).all())
+# ---------------------------------------------------------------- who receives the group's messages
+
+def message_contacts(seller: Seller) -> list[Member]:
+    """The members who receive the group's order messages: those the group chose, else the president. Never
+    every member: a group of dozens must not get dozens of WhatsApp messages per order."""
+    active = [m for m in seller.members if m.active]
+    chosen = [m for m in active if m.gets_messages]
+    return chosen or [m for m in active if m.role == MemberRole.PRESIDENT][:1]
+
+
+def set_message_contact(seller: Seller, actor, member_id: int, on: bool) -> None:
+    """The president or secretary picks who receives the group's messages (at least one stays chosen: turning
+    off the last one leaves the president in charge)."""
+    _require(actor, seller, MEMBER_MANAGERS)
+    member = _member(seller, member_id)
+    if not member.active:
+        raise SellerError(_l("This member has left the group."), "role")
+    member.gets_messages = bool(on)
+    _commit()
+
+
+def _tell_group(seller: Seller, kind: str, **params) -> None:
+    """The group's chosen contacts hear of a verification decision (queued with it, sent by the outbox)."""
+    from marketplace.notifications import services as notifications
+
+    link = notifications.link("sellers.overview", seller_id=seller.id)
+    for member in message_contacts(seller):
+        user = accounts.get_user(member.user_id) if member.user_id else None
+        recipient = notifications.for_member(member.name, member.mobile, user)
+        name = (seller.name_hi or seller.name_en) if recipient.locale == "hi" else (seller.name_en or seller.name_hi)
+        notifications.notify(recipient, kind, seller=name, link=link, **params)
+
+
+# ---------------------------------------------------------------- what an official checks before verifying
+
+@dataclass(frozen=True)
+class Check:
+    label: str
+    ok: bool
+    detail: str
+
+
+def verification_checklist(seller: Seller) -> list[Check]:
+    """Documents, bank account, members and place: what the block office should see before verifying."""
+    active = [m for m in seller.members if m.active]
+    joined = [m for m in active if m.user_id]
+    president = next((m for m in active if m.role == MemberRole.PRESIDENT), None)
+    bank = seller.bank_account
+    documents = [text for text in (
+        _l("NRLM code %(code)s", code=seller.nrlm_code) if seller.nrlm_code else None,
+        _l("formed on %(date)s", date=seller.formed_on.strftime("%d-%m-%Y")) if seller.formed_on else None,
+        _l("GSTIN %(gstin)s", gstin=seller.gstin) if seller.gstin else None) if text]
+    return [
+        Check(_l("Documents"), bool(seller.nrlm_code or seller.gstin),
+              ", ".join(str(d) for d in documents) or str(_l("No NRLM code or GSTIN given."))),
+        Check(_l("Bank account"), bank is not None,
+              str(_l("%(name)s, account %(number)s, IFSC %(ifsc)s", name=bank.account_name,
+                     number=bank.masked_number, ifsc=bank.ifsc)) if bank else str(_l("No bank account yet."))),
+        Check(_l("Members"), president is not None and len(active) >= 2,
+              str(_l("%(n)d members, %(joined)d of them on Haat; president: %(president)s", n=len(active),
+                     joined=len(joined), president=president.name if president else "—"))),
+        Check(_l("Place"), seller.village_id is not None,
+              str(_l("Village given.")) if seller.village_id else str(_l("No village given."))),
+    ]

@@ -7,6 +7,7 @@ from flask_login import current_user, user_logged_in
 from marketplace.accounts.access import official_covers_block, require_seller_access, role_required
 from marketplace.accounts.models import Role
 from marketplace.core.states import IllegalTransition
+from marketplace.i18n import localized
 from marketplace.sellers import forms, services
 from marketplace.sellers.models import Verification
 
@@ -133,7 +134,8 @@ def members(seller_id: int):
 def _members_page(seller, can_manage: bool, invite_form, error: str | None = None):
     status = 422 if invite_form.errors or error else 200
     return render_template("sellers/members.html", seller=seller, can_manage=can_manage, form=invite_form,
-                           confirm_form=forms.ConfirmForm(), error=error), status
+                           confirm_form=forms.ConfirmForm(), error=error,
+                           contacts=services.message_contacts(seller)), status
 
 
 def _manageable(seller_id: int):
@@ -173,6 +175,17 @@ def member_role(seller_id: int, member_id: int):
 def member_deactivate(seller_id: int, member_id: int):
     seller = _manageable(seller_id)
     return _member_action(seller, lambda: services.deactivate_member(seller, current_user, member_id))
+
+
+@bp.post("/shg/<int:seller_id>/members/<int:member_id>/messages")
+@role_required(Role.SELLER)
+def member_messages(seller_id: int, member_id: int):
+    """Choose (or stop choosing) a member to receive the group's order messages."""
+    seller = _manageable(seller_id)
+    form = forms.ConfirmForm()
+    on = request.form.get("on") == "1"
+    return _member_action(seller, lambda: services.set_message_contact(seller, current_user, member_id, on),
+                          None if form.validate() else _("Please try again."))
 
 
 @bp.route("/shg/<int:seller_id>/bank", methods=["GET", "POST"])
@@ -224,17 +237,18 @@ def official_detail(seller_id: int):
 def _official_page(seller, reject_form, error: str | None = None):
     status = 422 if reject_form.errors else 409 if error else 200
     return render_template("sellers/official_detail.html", seller=seller, reject_form=reject_form,
-                           verify_form=forms.ConfirmForm(), error=error), status
+                           verify_form=forms.ConfirmForm(), error=error,
+                           checklist=services.verification_checklist(seller)), status
 
 
-def _decide(seller, action, reject_form):
+def _decide(seller, action, reject_form, done: str):
     try:
         action()
     except IllegalTransition:
         return _official_page(seller, reject_form, _("This is not possible in the group's present state."))
     except services.SellerError as exc:
         return _official_page(seller, reject_form, str(exc.message))
-    flash(_("Saved."), "success")
+    flash(done, "success")
     return redirect(url_for(".official_detail", seller_id=seller.id))
 
 
@@ -242,7 +256,10 @@ def _decide(seller, action, reject_form):
 @role_required(Role.OFFICIAL)
 def official_verify(seller_id: int):
     seller = _seller_for_official(seller_id)
-    return _decide(seller, lambda: services.verify(seller, current_user), forms.RejectForm(formdata=None))
+    name = localized(seller, "name")
+    return _decide(seller, lambda: services.verify(seller, current_user), forms.RejectForm(formdata=None),
+                   _("%(name)s is verified: its products can go on sale now, and the group has been told.",
+                     name=name))
 
 
 @bp.post("/officials/sellers/<int:seller_id>/reject")
@@ -252,4 +269,10 @@ def official_reject(seller_id: int):
     form = forms.RejectForm()
     if not form.validate():
         return _official_page(seller, form)
-    return _decide(seller, lambda: services.reject(seller, current_user, form.reason.data), form)
+    withdrawn = seller.status == Verification.VERIFIED
+    name = localized(seller, "name")
+    done = (_("Verification of %(name)s is withdrawn: its products are off sale, and the group has been told why.",
+              name=name) if withdrawn else
+            _("%(name)s is rejected. The group has been told why, and can correct its details and ask again.",
+              name=name))
+    return _decide(seller, lambda: services.reject(seller, current_user, form.reason.data), form, done)
