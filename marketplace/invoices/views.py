@@ -1,9 +1,10 @@
 """Invoice PDFs (for the supplier's members, the customer and admins) and a seller's list of invoices."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from marketplace.accounts.access import login_required, require_seller_access
+from marketplace.core.params import arg_int
 from marketplace.invoices import services
 from marketplace.invoices.render import invoice_pdf
 from marketplace.sellers import services as sellers
@@ -28,7 +29,7 @@ def pdf(invoice_id: int):
 @login_required
 def seller_list():
     groups = sellers.sellers_of_user(current_user)
-    seller_id = request.args.get("seller", type=int) or (groups[0].id if groups else None)
+    seller_id = arg_int("seller") or (groups[0].id if groups else None)
     if seller_id is None:
         abort(403)
     require_seller_access(seller_id)
