@@ -20,8 +20,9 @@ def pdf(invoice_id: int):
         abort(404)
     if not services.may_see(current_user, invoice):
         abort(403)
+    filename = invoice.number.replace("/", "-")  # numbers carry slashes, file names cannot
     return Response(invoice_pdf(invoice), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="invoice-{invoice.number}.pdf"',
+                    headers={"Content-Disposition": f'inline; filename="invoice-{filename}.pdf"',
                              "Cache-Control": "private"})
 
 
