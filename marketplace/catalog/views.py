@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog import queries
-from marketplace.core.params import MAX_ID, arg_int
+from marketplace.core.params import MAX_ID, arg_int_or
 from marketplace.extensions import db
 from marketplace.i18n import localized
 from marketplace.media import services as media
@@ -142,7 +142,7 @@ def category(slug: str):
     sort = request.args.get("sort", queries.DEFAULT_SORT)
     if sort not in queries.SORTS:
         sort = queries.DEFAULT_SORT
-    page = queries.category_products(current, sort, arg_int("page", 1, minimum=1))
+    page = queries.category_products(current, sort, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     return render_template("catalog/category.html", category=current, trail=tree.trail(current),
                            children=tree.children(current), page=page, sort=sort, sorts=queries.SORTS,
@@ -210,7 +210,7 @@ def seller(slug: str):
     org = sellers.get_public_seller(slug)
     if org is None:
         abort(404)
-    page = queries.seller_products(org.id, arg_int("page", 1, minimum=1))
+    page = queries.seller_products(org.id, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     return render_template("catalog/seller.html", seller=org, page=page, members=sellers.member_count(org.id),
                            canonical=url_for("catalog.seller", slug=slug, _external=True, **canonical_args))
