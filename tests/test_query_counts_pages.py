@@ -92,6 +92,9 @@ def _pages(world, category, official, slug) -> list[tuple[str, object, str]]:
     pages = [("anonymous", None, "/"), ("anonymous", None, f"/c/{category.slug}"),
              ("anonymous", None, "/search?q=product"), ("anonymous", None, f"/sellers/{slug}"),
              ("anonymous", None, "/sitemap.xml"),
+             # logged in: the storefront pages without the visitors' page cache
+             ("customer", customer, "/"), ("customer", customer, f"/c/{category.slug}"),
+             ("customer", customer, "/search?q=product"), ("customer", customer, f"/sellers/{slug}"),
              ("customer", customer, "/orders"), ("customer", customer, "/account/addresses"),
              ("customer", customer, "/me"),
              ("seller", member, "/seller/products"), ("seller", member, "/seller/stock"),
