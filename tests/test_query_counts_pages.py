@@ -41,6 +41,7 @@ def _add_rows(app, world, category) -> None:
     from marketplace.orders import lifecycle
 
     factories.seller(world.sellers[0].block, verified=False)
+    factories.packaging_house(world.sellers[0].block, operators=[shopping.quick_user(Role.OPERATOR, name="Op")])
     ready_order(app, world, lines=[(_new_group(world, category), 1), (world.products[1], 1)])  # awaiting handover
     received = ready_order(app, world, lines=[(_new_group(world, category), 1)])  # received, not yet checked
     with app.test_request_context():
@@ -105,7 +106,8 @@ def _pages(world, category, official, slug) -> list[tuple[str, object, str]]:
              ("official", official, "/me"),
              ("admin", admin, "/admin/orders/review"), ("admin", admin, "/moderation/products"),
              ("admin", admin, "/officials/sellers"), ("admin", admin, "/admin/payouts"),
-             ("admin", admin, "/admin/notifications"), ("admin", admin, "/me")]
+             ("admin", admin, "/admin/notifications"), ("admin", admin, "/admin/houses/"),
+             ("admin", admin, "/me")]
     pages += [("seller", member, f"/seller/orders/?show={tab}") for tab in SELLER_TABS]
     pages += [("operator", operator, f"/house/?stage={stage}") for stage in STAGES]
     pages += [("admin", admin, f"/house/?house={kahara}&stage={stage}") for stage in STAGES]

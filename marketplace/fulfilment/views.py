@@ -265,6 +265,9 @@ def returned(shipment_id: int):
 @login_required
 def label(parcel_id: int):
     parcel = _own(services.get_parcel(parcel_id))
+    problem = houses.address_problem(parcel.shipment.house)  # no label with a return address that is not real
+    if problem is not None:
+        return _shipment_page(parcel.shipment, problem, None, 409)
     return _pdf(documents.label_pdf(parcel), f"label-{parcel.number}.pdf")
 
 
