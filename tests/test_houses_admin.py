@@ -4,7 +4,6 @@ label printed, from a house without a real address and phone; houses made automa
 address (before, the Kahara label returned to a Patna PIN)."""
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from marketplace.accounts.models import Role
@@ -133,7 +132,7 @@ def test_no_dispatch_and_no_label_from_a_house_without_a_real_address(app, clien
 def test_the_cli_still_adds_operators(app, geo):
     house = factories.packaging_house(geo["Kahara"])
     operator = factories.user(Role.OPERATOR)
-    result = CliRunner().invoke(app.cli, ["fulfilment", "add-operator", operator.mobile, str(house.id)],
+    result = app.test_cli_runner().invoke(args=["fulfilment", "add-operator", operator.mobile, str(house.id)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(HouseOperator).where(HouseOperator.user_id == operator.id)) is not None
