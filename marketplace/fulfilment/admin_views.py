@@ -10,6 +10,7 @@ from marketplace.fulfilment import houses
 from marketplace.fulfilment.errors import FulfilmentError
 from marketplace.fulfilment.forms import ActionForm, HouseForm, OperatorForm
 from marketplace.geo import services as geo
+from marketplace.i18n import localized
 
 bp = Blueprint("houses_admin", __name__, url_prefix="/admin/houses")
 
@@ -24,8 +25,8 @@ def _house(house_id: int):
 def _with_choices(form: HouseForm) -> HouseForm:
     blocks = geo.all_blocks()
     form.block_id.choices = [("", _("Choose…"))] + [
-        (b.id, f"{b.name_en} ({b.district.name_en}, {b.district.state.code})") for b in blocks]
-    form.serves.choices = [(b.id, f"{b.name_en} ({b.district.name_en})") for b in blocks]
+        (b.id, f"{localized(b, 'name')} ({localized(b.district, 'name')}, {b.district.state.code})") for b in blocks]
+    form.serves.choices = [(b.id, f"{localized(b, 'name')} ({localized(b.district, 'name')})") for b in blocks]
     return form
 
 

@@ -168,7 +168,9 @@ def save_house(house: PackagingHouse | None, fields: dict) -> PackagingHouse:
     if pin is None:
         errors["pin_code"] = _l("Enter the 6-digit PIN code.")
     elif block is not None and not india.pin_matches_state(pin, block.district.state.code):
-        errors["pin_code"] = _l("This PIN code is not in %(state)s.", state=block.district.state.name_en)
+        from marketplace.i18n import localized
+
+        errors["pin_code"] = _l("This PIN code is not in %(state)s.", state=localized(block.district.state, "name"))
     phone = normalise_phone(str(fields.get("phone") or ""))
     if phone is None:
         errors["phone"] = _l("Enter a 10-digit mobile number, or a landline with its STD code.")
