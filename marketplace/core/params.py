@@ -37,5 +37,11 @@ def arg_int_or(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_
     return int(raw)
 
 
+def form_int(text: str | None, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number typed or posted in a form (an id, a total): None when it is not one or out of range."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 and int(text) <= maximum else None
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
