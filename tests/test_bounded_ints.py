@@ -172,10 +172,7 @@ def test_no_route_answers_500_to_huge_integers(app, visitors):
     assert {"/checkout", "/cart/update", f"/orders/{ids['number']}/cancel", "/admin/houses/new",
             f"/seller/products/{ids['product_id']}/edit"} <= posted, sorted(posted)  # the forms were reached
     assert visitors["admin"].get("/admin/payouts").status_code == 200  # still logged in at the end
-    # a cancel naming a part that cannot exist cancelled nothing (it must not fall back to "all parts")
-    from marketplace.orders.models import Order, OrderStatus
 
-    assert shopping.reload(Order, ids["order_id"]).status != OrderStatus.CANCELLED
 
 
 @pytest.mark.parametrize("url", ["/seller/products?page={}", "/seller/products?seller={}",
@@ -184,3 +181,15 @@ def test_no_route_answers_500_to_huge_integers(app, visitors):
 def test_huge_query_integers_are_refused_not_crashed(url, visitors):
     status = visitors[0]["admin"].get(url.format(HUGE)).status_code
     assert status in (302, 403, 404, 422), (url, status)
+
+
+def test_a_cancel_naming_a_part_that_cannot_exist_cancels_nothing(visitors):
+    """Not "all parts" for want of a valid one: an out-of-range part id is a part of nobody's."""
+    from marketplace.orders.models import Order, OrderStatus
+
+    from .conftest import post
+
+    clients, ids = visitors
+    r = post(clients["customer"], f"/orders/{ids['number']}/cancel", {"part_id": HUGE, "reason": "Changed my mind"})
+    assert r.status_code == 409
+    assert shopping.reload(Order, ids["order_id"]).status != OrderStatus.CANCELLED
