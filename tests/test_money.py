@@ -40,3 +40,20 @@ def test_babel_agrees_with_the_hand_rule_everywhere():
 def test_the_template_filter_uses_it(app):
     with app.test_request_context("/?lang=hi"):
         assert app.jinja_env.filters["inr"](12740000) == "₹1,27,400"
+
+
+def test_it_is_babel_that_formats(monkeypatch):
+    from marketplace.core import formatting
+
+    calls = []
+    real = formatting.format_currency
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("format"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(formatting, "format_currency", counting)
+    formatting._inr.cache_clear()
+    assert format_inr(12740000) == "₹1,27,400" and format_inr(12740050) == "₹1,27,400.50"
+    assert calls == ["¤#,##,##0", "¤#,##,##0.00"]
+    formatting._inr.cache_clear()
