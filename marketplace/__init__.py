@@ -136,6 +136,9 @@ def register_fulfilment_blueprints(app: Flask) -> None:
 
     for bp in (fulfilment_bp, invoices_bp, settlements_bp):
         app.register_blueprint(bp)
+    from marketplace.fulfilment.admin_views import bp as houses_admin_bp
+
+    app.register_blueprint(houses_admin_bp)
 
 
 def register_commerce_blueprints(app: Flask) -> None:

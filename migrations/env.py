@@ -45,6 +45,17 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate leaves alone what the search backend makes by raw DDL on PostgreSQL (a generated tsvector
+    column, GIN and trigram indexes): found in the database, absent from the models on purpose."""
+    from marketplace.search.models import POSTGRES_ONLY_OBJECTS
+
+    if reflected and compare_to is None and type_ in ("column", "index"):
+        table = obj.table.name if obj.table is not None else None
+        return (type_, table, name) not in POSTGRES_ONLY_OBJECTS
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -59,7 +70,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_object=include_object
     )
 
     with context.begin_transaction():
@@ -87,6 +98,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

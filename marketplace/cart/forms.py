@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
+from marketplace.core.params import MAX_ID
+
 MAX_QUANTITY_DIGITS = 12  # anything longer is a typing mistake; stock bounds the rest
 
 
@@ -23,13 +25,18 @@ def _quantity(form, field) -> None:
         raise ValidationError(_l("Enter a quantity of at least %(n)d.", n=1))
 
 
+def _is_id(text) -> bool:
+    number = whole_number(text)
+    return number is not None and 1 <= number <= MAX_ID  # no row has a larger id (PostgreSQL's INTEGER)
+
+
 def _id(form, field) -> None:
-    if whole_number(field.data) is None or whole_number(field.data) < 1:
+    if not _is_id(field.data):
         raise ValidationError(_l("We could not find that product."))
 
 
 def _optional_id(form, field) -> None:
-    if field.data and (whole_number(field.data) is None or whole_number(field.data) < 1):
+    if field.data and not _is_id(field.data):
         raise ValidationError(_l("Please choose a size or colour first."))
 
 

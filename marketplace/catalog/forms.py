@@ -10,6 +10,7 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAre
 
 from marketplace.catalog import services
 from marketplace.core.formatting import parse_rupees
+from marketplace.core.params import MAX_ID
 from marketplace.i18n import localized
 
 UNIT_LABELS = {
@@ -79,7 +80,10 @@ class WholeNumberField(StringField):
 def _int_or_none(value):
     if value is None or value == "":
         return None
-    return int(value)
+    number = int(value)
+    if not 0 <= number <= MAX_ID:  # an id no row can have: "choose one from the list", not a driver error
+        raise ValueError(_INVALID)
+    return number
 
 
 _INVALID = _l("Choose one from the list.")

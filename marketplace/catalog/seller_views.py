@@ -19,6 +19,7 @@ from marketplace.catalog.forms import (
     stock_values,
 )
 from marketplace.catalog.models import ProductStatus
+from marketplace.core.params import arg_int
 from marketplace.extensions import csrf
 from marketplace.media import services as media
 from marketplace.sellers import services as sellers
@@ -44,7 +45,7 @@ def _show(form, exc: services.CatalogError):
 
 
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int))
+    return arg_int("page", 1, minimum=1)
 
 
 def _own_product(product_id: int):
@@ -57,7 +58,7 @@ def _own_product(product_id: int):
 
 def _chosen_seller():
     """The group this page works for: ?seller=<id> (checked), else the user's first group, else None."""
-    wanted = request.args.get("seller", type=int)
+    wanted = arg_int("seller")
     if wanted is not None:
         require_seller_access(wanted)
         seller = sellers.get_seller(wanted)

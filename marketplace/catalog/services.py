@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select, true
+from sqlalchemy import false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import OfficialLevel, Role
 from marketplace.catalog import alerts, categories
@@ -372,14 +373,33 @@ def update_product(product: Product, actor, **fields) -> Product:
     return product
 
 
-def _transition(product: Product, target: str, actor, reason: str | None = None) -> None:
-    try:
-        PRODUCT_STATUS.check(product.status, target)
-    except IllegalTransition:
-        _fail(_l("This cannot be done while the listing is: %(status)s.", status=STATUS_LABELS[product.status]),
-              status=409)
-    _event(product, actor, product.status, target, reason)
-    product.status = target
+def _transition(product: Product, target: str, actor, reason: str | None = None, *, whatever_it_is: bool = False,
+                **values) -> None:
+    """Compare-and-set: the row changes only if it still has the status we read, so a seller's pause racing a
+    moderator's removal cannot undo the removal (the seller gets a 409 and sees the listing as it now is).
+    With `whatever_it_is` (moderation) a status changed meanwhile is read again and the move retried if still
+    allowed: a removal is not lost to a pause. `values` are other columns set in the same UPDATE. No commit."""
+    current = product.status
+    _flush()  # pending edits of this request go first, so the guarded UPDATE is the last word on status
+    while True:
+        try:
+            PRODUCT_STATUS.check(current, target)
+        except IllegalTransition:
+            db.session.rollback()
+            _fail(_l("This cannot be done while the listing is: %(status)s.", status=STATUS_LABELS[current]),
+                  status=409)
+        result = db.session.execute(update(Product).where(Product.id == product.id, Product.status == current)
+                                    .values(status=target, **values).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            break
+        now = db.session.scalar(select(Product.status).where(Product.id == product.id))
+        if not whatever_it_is or now is None or now == current:
+            db.session.rollback()
+            _fail(_l("Someone changed this listing at the same moment. Please look at it again."), status=409)
+        current = now
+    for name, value in {"status": target, **values}.items():
+        set_committed_value(product, name, value)
+    _event(product, actor, current, target, reason)
     _changed(product)
 
 
@@ -388,9 +408,8 @@ def publish(product: Product, actor) -> None:
     if not product.seller.is_verified:
         _fail(_l("Only verified groups can put products on sale. You can keep preparing drafts "
                               "until the block office verifies your group."), status=403)
-    _transition(product, ProductStatus.LIVE, actor)
-    if product.published_at is None:
-        product.published_at = utcnow()
+    _transition(product, ProductStatus.LIVE, actor,
+                **({"published_at": utcnow()} if product.published_at is None else {}))
     _commit()
 
 
@@ -412,15 +431,13 @@ def _reason(value) -> str:
 def remove(product: Product, actor, reason: str) -> None:
     """Moderation hides a listing; the seller sees the reason."""
     reason = _reason(reason)
-    _transition(product, ProductStatus.REMOVED, actor, reason)
-    product.status_reason = reason
+    _transition(product, ProductStatus.REMOVED, actor, reason, whatever_it_is=True, status_reason=reason)
     _commit()
 
 
 def restore(product: Product, actor) -> None:
     """Moderation lifts a removal; the listing goes back to draft and the seller publishes it again."""
-    _transition(product, ProductStatus.DRAFT, actor)
-    product.status_reason = None
+    _transition(product, ProductStatus.DRAFT, actor, whatever_it_is=True, status_reason=None)
     _commit()
 
 

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog import alerts, queries, units
+from marketplace.core.params import MAX_ID, arg_int_or
 from marketplace.extensions import db, limiter
 from marketplace.i18n import localized
 from marketplace.media import services as media
@@ -145,17 +146,10 @@ bp.add_app_template_global(queries.cover_photos, "cover_photos")
 bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
 
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except ValueError:
-        return default
-
-
 def _district_id() -> int | None:
     """?district= (remembered in a cookie), else the cookie, else the district of the user's group or scope."""
     for raw in (request.args.get("district"), request.cookies.get(DISTRICT_COOKIE)):
-        if raw and raw.isdigit():
+        if raw and raw.isdigit() and int(raw) <= MAX_ID:  # a stale or odd cookie falls back, never fails
             return int(raw)
     if current_user.is_authenticated:
         if current_user.scope_district_id:
@@ -193,7 +187,7 @@ def category(slug: str):
     sort = request.args.get("sort", queries.DEFAULT_SORT)
     if sort not in queries.SORTS:
         sort = queries.DEFAULT_SORT
-    page = queries.category_products(current, sort, _int_arg("page", 1))
+    page = queries.category_products(current, sort, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.category", slug=slug, _external=True, **canonical_args)
     return render_template("catalog/category.html", category=current, trail=tree.trail(current),
@@ -316,7 +310,7 @@ def seller(slug: str):
     org = sellers.get_public_seller(slug)
     if org is None:
         abort(404)
-    page = queries.seller_products(org.id, _int_arg("page", 1))
+    page = queries.seller_products(org.id, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
     image = _image_url(org.photo) or _first_photo_url(page.items)

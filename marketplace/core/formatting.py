@@ -1,31 +1,37 @@
 """Money in integer paise shown as ₹ with Indian digit grouping; times stored in UTC shown in IST."""
 
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency, format_decimal
 
 IST = ZoneInfo("Asia/Kolkata")
 
 
+# Through Babel with an explicit pattern: Indian grouping (last three digits, then pairs) and the ₹ sign in
+# every locale, paise only when there are some. Checked against the hand-written rule in tests/test_money.py
+# (Babel 2.18 gives exactly '₹1,27,400'); the locale's own INR pattern is not used because plain `en` groups
+# in thousands ('₹127,400.00'). Prices repeat on every page, hence the cache.
+_WHOLE, _WITH_PAISE = "¤#,##,##0", "¤#,##,##0.00"
+
+
 def group_indian(n: int) -> str:
     """1274000 -> '12,74,000': the last three digits, then pairs."""
-    s = str(abs(n))
-    if len(s) > 3:
-        head, tail = s[:-3], s[-3:]
-        pairs = []
-        while len(head) > 2:
-            pairs.insert(0, head[-2:])
-            head = head[:-2]
-        s = ",".join([head, *pairs, tail])
-    return ("-" if n < 0 else "") + s
+    return format_decimal(n, format="#,##,##0", locale="en_IN")
+
+
+@lru_cache(maxsize=8192)
+def _inr(paise: int) -> str:
+    pattern = _WITH_PAISE if paise % 100 else _WHOLE
+    return format_currency(Decimal(paise) / 100, "INR", format=pattern, locale="en_IN", currency_digits=False)
 
 
 def format_inr(paise: int | None) -> str:
     if paise is None:
         return ""
-    rupees, rest = divmod(abs(paise), 100)
-    sign = "-" if paise < 0 else ""
-    text = f"{sign}₹{group_indian(rupees)}"
-    return f"{text}.{rest:02d}" if rest else text
+    return _inr(int(paise))
 
 
 def to_ist(moment: datetime) -> datetime:

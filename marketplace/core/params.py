@@ -28,5 +28,20 @@ def arg_int(name: str, default: int | None = None, *, minimum: int = 0, maximum:
     return int(raw)
 
 
+def arg_int_or(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """The forgiving kind, for public pages that always answer (a storefront page number): `default` when the
+    argument is absent, malformed or out of range."""
+    raw = request.args.get(name, "").strip()
+    if not raw.isdigit() or len(raw) > 12 or not minimum <= int(raw) <= maximum:
+        return default
+    return int(raw)
+
+
+def form_int(text: str | None, *, maximum: int = MAX_ID) -> int | None:
+    """A whole number typed or posted in a form (an id, a total): None when it is not one or out of range."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 and int(text) <= maximum else None
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = BoundedIntConverter

@@ -16,23 +16,28 @@ Rules, kept small on purpose:
 import re
 import unicodedata
 
-__all__ = ["slugify", "to_latin"]
+__all__ = ["CONSONANTS", "DIGITS", "LABIALS", "NUKTA_FORMS", "SIGNS", "VOWELS", "slugify", "to_latin"]
 
-_CONSONANTS = dict(zip(
-    "कखगघङचछजझञटठडढणतथदधनपफबभमयरलवशषसह",
-    ["k", "kh", "g", "gh", "n", "ch", "chh", "j", "jh", "n", "t", "th", "d", "dh", "n",
-     "t", "th", "d", "dh", "n", "p", "ph", "b", "bh", "m", "y", "r", "l", "v", "sh", "sh", "s", "h"],
-    strict=True,
-))
-# With a nukta (NFC keeps these decomposed: base letter + U+093C).
-_NUKTA_FORMS = {"क": "q", "ख": "kh", "ग": "g", "ज": "z", "ड": "r", "ढ": "rh", "फ": "f", "य": "y"}
-_VOWELS = {"अ": "a", "आ": "a", "इ": "i", "ई": "i", "उ": "u", "ऊ": "u", "ऋ": "ri", "ए": "e", "ऐ": "ai",
-           "ओ": "o", "औ": "au", "ऑ": "o", "ऍ": "e"}
-_SIGNS = {"ा": "a", "ि": "i", "ी": "i", "ु": "u", "ू": "u", "ृ": "ri", "े": "e", "ै": "ai", "ो": "o",
-          "ौ": "au", "ॉ": "o", "ॅ": "e"}
-_DIGITS = {chr(0x0966 + d): str(d) for d in range(10)}
+# The one Devanagari -> Latin letter table of the project. Slugs read it here; search (search/phonetic.py)
+# builds its phonetic keys on the same letters and folds them further. Long and short vowels are written
+# alike (casual spelling, as people type it).
+CONSONANTS = {
+    "क": "k", "ख": "kh", "ग": "g", "घ": "gh", "ङ": "n", "च": "ch", "छ": "chh", "ज": "j", "झ": "jh", "ञ": "n",
+    "ट": "t", "ठ": "th", "ड": "d", "ढ": "dh", "ण": "n", "त": "t", "थ": "th", "द": "d", "ध": "dh", "न": "n",
+    "ऩ": "n", "प": "p", "फ": "ph", "ब": "b", "भ": "bh", "म": "m", "य": "y", "र": "r", "ऱ": "r", "ल": "l",
+    "ळ": "l", "ऴ": "l", "व": "v", "श": "sh", "ष": "sh", "स": "s", "ह": "h",
+}
+# With a nukta the sound changes (NFC keeps these decomposed: base letter + U+093C): साड़ी "saari", ज़री "zari".
+NUKTA_FORMS = {"क": "q", "ख": "kh", "ग": "g", "ज": "z", "ड": "r", "ढ": "rh", "फ": "f", "य": "y"}
+VOWELS = {"अ": "a", "आ": "a", "इ": "i", "ई": "i", "उ": "u", "ऊ": "u", "ऋ": "ri", "ॠ": "ri", "ऌ": "li",
+          "ए": "e", "ऐ": "ai", "ओ": "o", "औ": "au", "ऍ": "e", "ऎ": "e", "ऑ": "o", "ऒ": "o"}
+SIGNS = {"ा": "a", "ि": "i", "ी": "i", "ु": "u", "ू": "u", "ृ": "ri", "ॄ": "ri", "े": "e", "ै": "ai",
+         "ो": "o", "ौ": "au", "ॅ": "e", "ॆ": "e", "ॉ": "o", "ॊ": "o"}
+DIGITS = {chr(0x0966 + d): str(d) for d in range(10)}
+LABIALS = frozenset("पफबभम")  # an anusvara before these is said "m"
+
+_CONSONANTS, _NUKTA_FORMS, _VOWELS, _SIGNS, _DIGITS, _LABIALS = CONSONANTS, NUKTA_FORMS, VOWELS, SIGNS, DIGITS, LABIALS
 _VIRAMA, _NUKTA, _ANUSVARA, _CHANDRABINDU, _VISARGA = "्", "़", "ं", "ँ", "ः"
-_LABIALS = set("पफबभम")
 _KEEP_FINAL_A_AFTER = set("यरव")  # वस्त्र, मित्र, काव्य: the final "a" is spoken
 _LOANWORDS = {
     "पाउडर": "powder", "पेंटिंग": "painting", "पेन्टिंग": "painting", "बैग": "bag", "लेदर": "leather",

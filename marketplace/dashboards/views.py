@@ -32,7 +32,8 @@ ROLE_LINKS = {
                  ("catalog_moderation.moderation_list", _l("Moderate listings")),
                  ("notifications.outbox", _l("Notifications sent")), ("catalog.home", _l("Storefront")),
                  ("fulfilment.queues", _l("Packaging-house queues")), ("settlements.payouts", _l("Seller payouts")),
-                 ("orders_admin.review_list", _l("Orders to review"))],
+                 ("orders_admin.review_list", _l("Orders to review")),
+                 ("houses_admin.index", _l("Packaging houses"))],
 }
 
 # Institutional requisitions (issue 10): appended per role so other changes to the lists merge cleanly.

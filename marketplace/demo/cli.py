@@ -10,7 +10,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @demo_cli.command("load")
-@click.option("--sellers", "limit", type=click.IntRange(min=0), default=None,
+@click.option("--limit", "--sellers", "limit", type=click.IntRange(min=0), default=None,
               help="Load only the first N demo groups (quick demos and tests).")
 @click.option("--only", default=None, help="Comma-separated keys of demo groups (see data/demo/sellers.json).")
 def load_command(limit, only):

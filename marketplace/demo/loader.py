@@ -21,6 +21,7 @@ from marketplace.accounts.access import official_covers_block
 from marketplace.accounts.models import OfficialLevel, Role, User
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Category, Product, ProductStatus
+from marketplace.demo import houses as demo_houses
 from marketplace.demo import workers as demo_workers
 from marketplace.demo.data import (
     DEMO_PASSWORD,
@@ -277,6 +278,7 @@ def load_demo(only: list[str] | None = None, limit: int | None = None) -> Summar
     users = ensure_users(summary)
     houses.set_up_demo()  # a packaging house in every block; the demo operator works at Kahara's
     demo_workers.load(summary)  # workers' directory (issue 12)
+    demo_houses.fill_house_addresses()  # each with a real-looking address, phone and PIN code
     officials = [u for u in users if u.role == Role.OFFICIAL]
     categories = dict(db.session.execute(select(Category.slug, Category.id)).all())
     rows = defaultdict(list)

@@ -4,7 +4,14 @@ hold the rules; these classes carry the CSRF token and the fixed fields."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length
 
 
@@ -41,3 +48,39 @@ class DeliveredForm(FlaskForm):
 
 class ReturnedForm(FlaskForm):
     reason = TextAreaField(_l("Why did it come back?"), validators=[_at_most(300)])
+
+
+# ---------------------------------------------------------------- the admin's packaging-house pages
+
+def _block_id(value):
+    """A block id from the form, bounded (a huge number is "choose one", not a driver error)."""
+    from marketplace.core.params import MAX_ID
+
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID else None
+
+
+class HouseForm(FlaskForm):
+    """Carries the fields; houses.save_house holds the rules and names each wrong field."""
+
+    name_hi = StringField(_l("Name in Hindi"), render_kw={"maxlength": 120, "lang": "hi"})
+    name_en = StringField(_l("Name in English"), render_kw={"maxlength": 120, "lang": "en"})
+    block_id = SelectField(_l("Block where it stands"), coerce=_block_id, validate_choice=False)
+    address_line = TextAreaField(_l("Address (building, road or landmark, village or town)"),
+                                 render_kw={"maxlength": 200, "rows": 2})
+    pin_code = StringField(_l("PIN code"), render_kw={"inputmode": "numeric", "maxlength": 7,
+                                                       "autocomplete": "postal-code"})
+    phone = StringField(_l("Phone"), render_kw={"inputmode": "tel", "maxlength": 16, "autocomplete": "tel"})
+    serves = SelectMultipleField(_l("Also serves these blocks"), coerce=_block_id, validate_choice=False,
+                                 render_kw={"size": 6})
+    active = BooleanField(_l("Open (takes handovers)"), default=True)
+
+    def values(self) -> dict:
+        return {name: self[name].data for name in ("name_hi", "name_en", "block_id", "address_line", "pin_code",
+                                                   "phone", "serves", "active")}
+
+
+class OperatorForm(FlaskForm):
+    login = StringField(_l("Mobile number or e-mail"), render_kw={"maxlength": 254, "autocomplete": "off"})
+    name = StringField(_l("Name (for a new account)"), render_kw={"maxlength": 120})
+    password = PasswordField(_l("First password (for a new account)"), render_kw={"autocomplete": "new-password"})

@@ -1,5 +1,7 @@
 """Packaging houses, the blocks they serve and their operators."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -85,19 +87,23 @@ def set_up_demo(operator_login: str = "+919811000002", block_name_en: str = "Kah
 
 def ensure_house_per_block() -> int:
     """Give every block without a packaging house one of its own (the state plans at least one per block).
-    The address is the block office until an admin enters the real one; the PIN code is the first PIN of the
-    state's postal zone, a placeholder. Returns how many houses were made. Commits."""
+    Its address and phone are left for an admin to enter (Admin → Packaging houses): no guessed PIN code ends
+    up as the return address on a label, and nothing is dispatched from it until then (`address_problem`).
+    Returns how many houses were made. Commits."""
     served = set(db.session.scalars(select(HouseBlock.block_id)))
     made = 0
     for block in geo.all_blocks():
         if block.id in served:
             continue
-        state = block.district.state
-        zone = india.BY_CODE[state.code].zones[0] if state.code in india.BY_CODE else "1"
-        create_house(name_en=f"Haat packaging house, {block.name_en}", name_hi=f"हाट पैकिंग केंद्र, {block.name_hi}",
-                     block_id=block.id, address_line=f"Block office campus, {block.name_en}",
-                     district=block.district.name_en, state_code=state.code, pin_code=f"{zone}00001")
+        house = PackagingHouse(name_en=f"Haat packaging house, {block.name_en}",
+                               name_hi=f"हाट पैकिंग केंद्र, {block.name_hi}", block_id=block.id, address_line="",
+                               district=block.district.name_en, state_code=block.district.state.code,
+                               pin_code=UNKNOWN_PIN, phone=None)
+        db.session.add(house)
+        db.session.flush()
+        db.session.add(HouseBlock(house_id=house.id, block_id=block.id))
         made += 1
+    db.session.commit()
     return made
 
 
@@ -118,3 +124,154 @@ def houses_for_sellers(seller_ids) -> dict[int, int]:
     for seller_id, house_id in db.session.execute(stmt):
         found.setdefault(seller_id, house_id)
     return found
+
+
+# ---------------------------------------------------------------- addresses and the admin's pages (issue 9 #4)
+
+UNKNOWN_PIN = "000000"  # no PIN code starts with 0: "not entered yet", never printed as an address
+_PHONE_JUNK = re.compile(r"[\s().-]")
+
+
+def normalise_phone(text: str | None) -> str | None:
+    """An Indian mobile or landline (with its STD code) in any usual spelling -> +91 and ten digits; else None.
+    '06478-223344' -> '+916478223344', '98110 00002' -> '+919811000002'."""
+    digits = _PHONE_JUNK.sub("", text or "")
+    if digits.startswith("+91"):
+        digits = digits[3:]
+    elif len(digits) == 12 and digits.startswith("91"):
+        digits = digits[2:]
+    elif len(digits) == 11 and digits.startswith("0"):
+        digits = digits[1:]
+    return f"+91{digits}" if len(digits) == 10 and digits.isdigit() and digits[0] in "23456789" else None
+
+
+def address_problem(house: PackagingHouse) -> str | None:
+    """Why parcels may not leave this house yet (its address is the return address on every label), or None."""
+    pin = india.normalise_pin(house.pin_code)
+    if (len((house.address_line or "").strip()) < 5 or pin is None or not india.pin_matches_state(pin, house.state_code)
+            or normalise_phone(house.phone) is None):
+        return _l("This packaging house has no full address and phone number yet, and they are the return "
+                  "address on every label. An admin must enter them (Admin → Packaging houses) before parcels "
+                  "can be dispatched.")
+    return None
+
+
+HOUSE_FIELDS = ("name_hi", "name_en", "block_id", "address_line", "pin_code", "phone", "serves", "active")
+
+
+def _text(fields: dict, name: str, errors: dict, *, low: int, high: int, message) -> str:
+    value = " ".join(str(fields.get(name) or "").split())
+    if value and not low <= len(value) <= high:
+        errors[name] = message
+    return value
+
+
+def save_house(house: PackagingHouse | None, fields: dict) -> PackagingHouse:
+    """Create (house None) or edit a packaging house from an admin's form. The state and district follow the
+    block it stands in; it serves that block and the blocks in `serves`. FulfilmentError (422) naming each
+    wrong field, nothing saved. Commits."""
+    errors: dict = {}
+    name_hi = _text(fields, "name_hi", errors, low=3, high=120, message=_l("Write a name of 3 to 120 letters."))
+    name_en = _text(fields, "name_en", errors, low=3, high=120, message=_l("Write a name of 3 to 120 letters."))
+    if not name_hi and not name_en:
+        errors["name_hi"] = _l("Write the name in Hindi or in English.")
+    block = geo.get_block(fields["block_id"]) if isinstance(fields.get("block_id"), int) else None
+    if block is None:
+        errors["block_id"] = _l("Choose the block where the house stands.")
+    address = _text(fields, "address_line", errors, low=5, high=200,
+                    message=_l("Write the address: building, road or landmark, village or town (5 to 200 letters)."))
+    if not address:
+        errors["address_line"] = _l("Write the address: building, road or landmark, village or town (5 to 200 "
+                                    "letters).")
+    pin = india.normalise_pin(str(fields.get("pin_code") or ""))
+    if pin is None:
+        errors["pin_code"] = _l("Enter the 6-digit PIN code.")
+    elif block is not None and not india.pin_matches_state(pin, block.district.state.code):
+        from marketplace.i18n import localized
+
+        errors["pin_code"] = _l("This PIN code is not in %(state)s.", state=localized(block.district.state, "name"))
+    phone = normalise_phone(str(fields.get("phone") or ""))
+    if phone is None:
+        errors["phone"] = _l("Enter a 10-digit mobile number, or a landline with its STD code.")
+    serves = []
+    for block_id in fields.get("serves") or ():
+        served = geo.get_block(block_id) if isinstance(block_id, int) else None
+        if served is None:
+            errors["serves"] = _l("Choose blocks from the list.")
+            break
+        serves.append(served.id)
+    if errors:
+        raise FulfilmentError(_l("Please correct the marked fields."), errors=errors)
+    if house is None:
+        house = PackagingHouse()
+        db.session.add(house)
+    house.name_hi, house.name_en, house.block_id = name_hi or None, name_en or None, block.id
+    house.address_line, house.pin_code, house.phone = address, pin, phone
+    house.district, house.state_code = block.district.name_en, block.district.state.code
+    house.active = bool(fields.get("active", True))
+    db.session.flush()
+    wanted = set(dict.fromkeys((block.id, *serves)))
+    for link in list(db.session.scalars(select(HouseBlock).where(HouseBlock.house_id == house.id))):
+        if link.block_id not in wanted:
+            db.session.delete(link)
+        wanted.discard(link.block_id)
+    for block_id in sorted(wanted):
+        db.session.add(HouseBlock(house_id=house.id, block_id=block_id))
+    db.session.commit()
+    return house
+
+
+def all_houses() -> list[PackagingHouse]:
+    """Every house with its block, district and state (one query for the admin's list)."""
+    from marketplace.geo.models import Block, District
+
+    stmt = (select(PackagingHouse).options(selectinload(PackagingHouse.block).selectinload(Block.district)
+                                           .selectinload(District.state))
+            .order_by(PackagingHouse.state_code, PackagingHouse.district, PackagingHouse.name_en))
+    return list(db.session.scalars(stmt))
+
+
+def operators_of(house: PackagingHouse) -> list:
+    from marketplace.accounts.models import User
+
+    stmt = (select(User).join(HouseOperator, HouseOperator.user_id == User.id)
+            .where(HouseOperator.house_id == house.id).order_by(User.name))
+    return list(db.session.scalars(stmt))
+
+
+def add_operator_by_login(house: PackagingHouse, login: str, name: str = "", password: str = ""):
+    """The admin adds an operator by mobile number or e-mail: an existing operator account, or a new one made
+    with the name and first password given (the admin passes them on). FulfilmentError (422). Commits."""
+    from marketplace.accounts import services as accounts
+
+    login = (login or "").strip()
+    try:
+        accounts.parse_login(login)
+    except accounts.AccountError as exc:
+        raise FulfilmentError(exc.message, errors={"login": exc.message}) from None
+    user = accounts.find_user(login)
+    if user is None:
+        if not (name or "").strip() or not password:
+            message = _l("There is no account with this mobile number or e-mail yet. Give the operator's name and a "
+                         "first password to make one.")
+            raise FulfilmentError(message, errors={"name": message})
+        try:
+            user = accounts.create_user(name, login, password, Role.OPERATOR)
+        except accounts.AccountError as exc:
+            raise FulfilmentError(exc.message, errors={"password": exc.message}) from None
+    elif user.role != Role.OPERATOR:
+        message = _l("This account is not an operator's. Operators need an account of their own.")
+        raise FulfilmentError(message, errors={"login": message})
+    add_operator(house, user)
+    return user
+
+
+def remove_operator(house: PackagingHouse, user_id: int) -> bool:
+    """The user no longer works at the house (their account stays). Commits."""
+    link = db.session.scalar(select(HouseOperator).where(HouseOperator.house_id == house.id,
+                                                         HouseOperator.user_id == user_id))
+    if link is None:
+        return False
+    db.session.delete(link)
+    db.session.commit()
+    return True

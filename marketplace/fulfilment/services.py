@@ -342,6 +342,9 @@ def cash_due(shipment: Shipment) -> int:
 def dispatch(user, shipment: Shipment, courier: str | None, tracking: str | None) -> None:
     """Handed to the courier: each part gets its invoice (numbered now, in this transaction)."""
     SHIPMENT_STATES.check(shipment.status, ShipmentStatus.DISPATCHED)
+    problem = houses.address_problem(shipment.house)  # its address is the label's return address
+    if problem is not None:
+        raise FulfilmentError(problem, status=409)
     courier, tracking = _clean(courier, 60), _clean(tracking, 60)
     errors = {}
     if len(courier) < 2:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from marketplace.accounts.access import login_required, operates_house, require_seller_access
 from marketplace.core.formatting import format_inr
+from marketplace.core.params import arg_int
 from marketplace.core.states import IllegalTransition
 from marketplace.core.types import utcnow
 from marketplace.fulfilment import documents, houses, services
@@ -86,7 +87,7 @@ def queues():
     mine = houses.houses_for(current_user)
     if not mine:
         abort(403)
-    house = _house(request.args.get("house", type=int) or mine[0].id)
+    house = _house(arg_int("house") or mine[0].id)
     stage = request.args.get("stage") if request.args.get("stage") in work.STAGES else "handover"
     return render_template("fulfilment/queues.html", house=house, houses=mine, stage=stage, stages=work.STAGES,
                            counts=work.counts(house), items=work.items(house, stage), find=FindForm())
@@ -269,6 +270,9 @@ def returned(shipment_id: int):
 @login_required
 def label(parcel_id: int):
     parcel = _own(services.get_parcel(parcel_id))
+    problem = houses.address_problem(parcel.shipment.house)  # no label with a return address that is not real
+    if problem is not None:
+        return _shipment_page(parcel.shipment, problem, None, 409)
     return _pdf(documents.label_pdf(parcel), f"label-{parcel.number}.pdf")
 
 

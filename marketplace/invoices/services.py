@@ -40,7 +40,7 @@ def financial_year(moment: datetime) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def _next_number(seller_id: int, fy: str) -> int:
+def next_number(seller_id: int, fy: str) -> int:
     stmt = (update(InvoiceCounter).where(InvoiceCounter.seller_id == seller_id, InvoiceCounter.fy == fy)
             .values(last_number=InvoiceCounter.last_number + 1).returning(InvoiceCounter.last_number))
     number = db.session.execute(stmt).scalar()
@@ -54,9 +54,30 @@ def _next_number(seller_id: int, fy: str) -> int:
     return db.session.execute(stmt).scalar_one()
 
 
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def series_code(seller_id: int) -> str:
+    """A seller's own invoice series: its id in base 36 ('12' -> 'C', 1,000,000 -> 'LFLS', 2**31-1 -> 'ZIK0ZJ'),
+    short enough that the whole number stays within 16 characters for any group."""
+    if seller_id <= 0:
+        raise ValueError("seller id must be positive")
+    code = ""
+    while seller_id:
+        seller_id, digit = divmod(seller_id, 36)
+        code = _BASE36[digit] + code
+    return code
+
+
 def invoice_number(seller_id: int, fy: str, seq: int) -> str:
-    """'H12-2627-00001': seller, financial year, serial. At most 16 characters, as the GST rules ask."""
-    number = f"H{seller_id}-{fy[2:4]}{fy[5:7]}-{seq:05d}"
+    """'C/2627/00001': the seller's series, the financial year, the serial. At most 16 characters, as GST rule
+    46(b) asks (letters, digits, '-' and '/'). Slashes, where the first numbering used hyphens ('H12-2627-00001'),
+    keep every new number distinct from every old one. Room: serials up to 99,999 a year for the first
+    60 million groups (five-character series), up to 999,999 for the first 1.6 million."""
+    series, year = series_code(seller_id), f"{fy[2:4]}{fy[5:7]}"
+    number = f"{series}/{year}/{seq:05d}"
+    if len(number) > 16:  # a six-character series (ids above 60 million) keeps four-digit padding
+        number = f"{series}/{year}/{seq:04d}"
     if len(number) > 16:
         raise ValueError("invoice number too long")
     return number
@@ -109,7 +130,7 @@ def issue(part: SellerOrder, supplied: list[Supplied], at: datetime | None = Non
     seller, order = part.seller, part.order
     registered = bool(seller.gstin)
     fy = financial_year(at)
-    seq = _next_number(seller.id, fy)
+    seq = next_number(seller.id, fy)
     invoice = Invoice(
         seller_order_id=part.id, order_id=order.id, seller_id=seller.id, fy=fy, seq=seq,
         number=invoice_number(seller.id, fy, seq), issued_at=at, order_number=part.number,

@@ -1,9 +1,10 @@
 """Invoice PDFs (for the supplier's members, the customer and admins) and a seller's list of invoices."""
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from marketplace.accounts.access import login_required, require_seller_access
+from marketplace.core.params import arg_int
 from marketplace.invoices import services
 from marketplace.invoices.render import invoice_pdf
 from marketplace.sellers import services as sellers
@@ -19,8 +20,9 @@ def pdf(invoice_id: int):
         abort(404)
     if not services.may_see(current_user, invoice):
         abort(403)
+    filename = invoice.number.replace("/", "-")  # numbers carry slashes, file names cannot
     return Response(invoice_pdf(invoice), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="invoice-{invoice.number}.pdf"',
+                    headers={"Content-Disposition": f'inline; filename="invoice-{filename}.pdf"',
                              "Cache-Control": "private"})
 
 
@@ -28,7 +30,7 @@ def pdf(invoice_id: int):
 @login_required
 def seller_list():
     groups = sellers.sellers_of_user(current_user)
-    seller_id = request.args.get("seller", type=int) or (groups[0].id if groups else None)
+    seller_id = arg_int("seller") or (groups[0].id if groups else None)
     if seller_id is None:
         abort(403)
     require_seller_access(seller_id)

@@ -107,8 +107,8 @@ def handle_stripe_event(event: dict) -> str:
         payments.set_event_outcome(event_id, "ignored")
         db.session.commit()
         return "ignored"
-    order = db.session.get(Order, payment.order_id)
     try:
+        order = db.session.get(Order, payment.order_id)
         if kind == "charge.refunded":
             outcome = payments.apply_refunded_charge(payment, int(obj.get("amount_refunded") or 0), "webhook")
         else:
@@ -119,8 +119,10 @@ def handle_stripe_event(event: dict) -> str:
                 _to_review(order, _l("We received a payment we need to check by hand. We will contact you."))
         payments.set_event_outcome(event_id, outcome or "no change")
         db.session.commit()
-    except (StaleState, payments.StaleState):
-        db.session.rollback()  # the return page settled it at the same moment; Stripe will resend this event
+    except BaseException:
+        # the claim goes with the work: Stripe resends the event and the retry is handled, not dropped (and on
+        # StaleState the return page settled it at the same moment)
+        db.session.rollback()
         raise
     return outcome or "no change"
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from marketplace.accounts.access import login_required, require_seller_access
+from marketplace.core.params import arg_int
 from marketplace.core.states import IllegalTransition
 from marketplace.orders import lifecycle, services
 from marketplace.orders.errors import NotFound, OrderError
@@ -30,7 +31,7 @@ TABS = {
 @login_required
 def incoming():
     groups = sellers.sellers_of_user(current_user)
-    seller_id = request.args.get("seller", type=int) or (groups[0].id if groups else None)
+    seller_id = arg_int("seller") or (groups[0].id if groups else None)
     if seller_id is None:
         abort(403)
     require_seller_access(seller_id)

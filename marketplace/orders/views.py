@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import login_required
+from marketplace.core.params import form_int
 from marketplace.core.states import IllegalTransition
 from marketplace.orders import events, lifecycle, pricing, progress, services
 from marketplace.orders.errors import NotFound, OrderError
@@ -96,9 +97,8 @@ def place():
         return _checkout_page(form, quote, status=422)
     try:
         order = services.place_order(
-            current_user, address_id=int(form.address_id.data) if form.address_id.data.isdigit() else None,
-            method=form.method.data, token=form.token.data,
-            quoted_total=int(form.quoted_total.data) if form.quoted_total.data.isdigit() else None)
+            current_user, address_id=form_int(form.address_id.data), method=form.method.data, token=form.token.data,
+            quoted_total=form_int(form.quoted_total.data, maximum=10**15))
     except NotFound:
         abort(404)
     except OrderError as exc:
@@ -216,7 +216,8 @@ def cancel(number: str):
     form = CancelForm()
     if not form.validate():
         return _detail_page(order, next(iter(form.errors.values()))[0], 422, form)
-    part_ids = {int(form.part_id.data)} if (form.part_id.data or "").isdigit() else None
+    part_id = form_int(form.part_id.data)  # a part given but no such number cancels nothing, never all
+    part_ids = None if not (form.part_id.data or "").strip() else ({part_id} if part_id is not None else set())
     try:
         lifecycle.cancel_by_customer(current_user, order, part_ids, form.reason.data)
     except OrderError as exc:

@@ -9,9 +9,11 @@ import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.payments.gateway import GatewayError, IntentState, gateway
 from marketplace.payments.models import (
@@ -217,13 +219,18 @@ def apply_refunded_charge(payment: Payment, amount_refunded: int, source: str) -
 
 
 def claim_event(event_id: str, event_type: str) -> bool:
-    """Note a webhook event as handled (no commit); False if it was handled before."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(WebhookEvent(event_id=event_id, type=event_type, outcome="received"))
-    except IntegrityError:
-        return False
-    return True
+    """Note a webhook event as handled (no commit); False if it was handled before.
+
+    A plain INSERT … ON CONFLICT DO NOTHING inside the caller's transaction, never a SAVEPOINT: on SQLite a
+    SAVEPOINT opened outside a transaction commits on release, so a handler failing afterwards left the event
+    claimed and Stripe's retry was dropped as a duplicate. Now the claim commits with the handling or not at
+    all. On PostgreSQL a concurrent delivery of the same id waits on the unique index for the first one's
+    commit (then does nothing) or rollback (then claims it)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(WebhookEvent).values(event_id=event_id, type=event_type, outcome="received", received_at=utcnow())
+    stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(WebhookEvent.id)
+    return db.session.execute(stmt).scalar() is not None  # (rowcount is -1 here with psycopg)
 
 
 def set_event_outcome(event_id: str, outcome: str) -> None:

@@ -69,7 +69,7 @@ def _invoice(req: Requisition, inst: Institution, a: Allocation, lot: Lot, units
     tax = gst_included(total, req.gst_rate_bp) if registered else 0
     now = utcnow()
     fy = invoices.financial_year(now)
-    seq = invoices._next_number(seller.id, fy)  # one series per group per year, shared with its shop invoices
+    seq = invoices.next_number(seller.id, fy)  # one series per group per year, shared with its shop invoices
     supplier_state = seller.block.district.state.code
     inv = RequisitionInvoice(
         requisition_id=req.id, institution_id=inst.id, lot_id=lot.id, seller_id=seller.id,

@@ -50,6 +50,15 @@ POSTGRES_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_search_terms_key ON search_terms (kind, key text_pattern_ops)",
 )
 
+# What that DDL makes, by (kind, table, name): Alembic's autogenerate must leave these alone (migrations/env.py),
+# or `flask db migrate` on PostgreSQL would write a migration dropping them.
+POSTGRES_ONLY_OBJECTS = frozenset({
+    ("column", "search_documents", "tsv"),
+    ("index", "search_documents", "ix_search_documents_tsv"),
+    ("index", "search_terms", "ix_search_terms_trgm"),
+    ("index", "search_terms", "ix_search_terms_key"),
+})
+
 for _table in (SearchDocument.__table__, SearchTerm.__table__):
     event.listen(_table, "before_create", DDL(POSTGRES_DDL[0]).execute_if(dialect="postgresql"))
 for _statement in POSTGRES_DDL[1:3]:

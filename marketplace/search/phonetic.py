@@ -9,6 +9,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from marketplace.core import translit
+
 NUKTA = "\u093c"
 VIRAMA = "\u094d"
 ANUSVARA = "\u0902"
@@ -45,28 +47,15 @@ def is_devanagari(word: str) -> bool:
     return bool(_DEVANAGARI.search(word))
 
 
-_VOWELS = {
-    "अ": "a", "आ": "aa", "इ": "i", "ई": "ii", "उ": "u", "ऊ": "uu", "ऋ": "ri", "ॠ": "ri", "ऌ": "li",
-    "ए": "e", "ऐ": "ai", "ओ": "o", "औ": "au", "ऍ": "e", "ऎ": "e", "ऑ": "o", "ऒ": "o",
-}
-_MATRAS = {
-    "ा": "aa", "ि": "i", "ी": "ii", "ु": "u", "ू": "uu", "ृ": "ri", "ॄ": "ri", "े": "e", "ै": "ai",
-    "ो": "o", "ौ": "au", "ॅ": "e", "ॆ": "e", "ॉ": "o", "ॊ": "o",
-}
-_CONSONANTS = {
-    "क": "k", "ख": "kh", "ग": "g", "घ": "gh", "ङ": "n", "च": "ch", "छ": "chh", "ज": "j", "झ": "jh", "ञ": "n",
-    "ट": "t", "ठ": "th", "ड": "d", "ढ": "dh", "ण": "n", "त": "t", "थ": "th", "द": "d", "ध": "dh", "न": "n",
-    "ऩ": "n", "प": "p", "फ": "ph", "ब": "b", "भ": "bh", "म": "m", "य": "y", "र": "r", "ऱ": "r", "ल": "l",
-    "ळ": "l", "ऴ": "l", "व": "v", "श": "sh", "ष": "sh", "स": "s", "ह": "h",
-}
-# With a nukta the sound changes: साड़ी is "saari", ज़री is "zari", फ़ is "f".
-_NUKTA_CONSONANTS = {"क": "k", "ख": "kh", "ग": "g", "ज": "z", "ड": "r", "ढ": "rh", "फ": "f", "य": "y"}
-_DIGITS = {chr(0x966 + i): str(i) for i in range(10)}
-_LABIALS = set("पफबभम")
+# The letters come from the project's one table (core/translit.py); search adds only its folding on top.
+_VOWELS, _MATRAS, _CONSONANTS = translit.VOWELS, translit.SIGNS, translit.CONSONANTS
+_NUKTA_CONSONANTS = translit.NUKTA_FORMS  # क़ "q" meets क "k" in the skeleton (q -> k)
+_DIGITS, _LABIALS = translit.DIGITS, translit.LABIALS
 
 
 def devanagari_to_latin(word: str) -> str:
-    """A rough, readable Latin spelling (every inherent `a` written out; the key drops them anyway)."""
+    """A rough, readable Latin spelling (every inherent `a` written out; the key drops them anyway). Unlike
+    translit.to_latin it keeps no schwa rules or loanwords: the skeleton folds all of that away."""
     chars = unicodedata.normalize("NFD", word)
     out: list[str] = []
     i = 0

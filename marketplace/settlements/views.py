@@ -8,6 +8,7 @@ from flask_login import current_user
 from marketplace.accounts.access import login_required, require_seller_access, role_required
 from marketplace.accounts.models import Role
 from marketplace.core.formatting import format_inr
+from marketplace.core.params import arg_int
 from marketplace.core.states import IllegalTransition
 from marketplace.sellers import services as sellers
 from marketplace.settlements import services
@@ -48,7 +49,7 @@ def payout_label(status: str) -> str:
 @login_required
 def balance():
     groups = sellers.sellers_of_user(current_user)
-    seller_id = request.args.get("seller", type=int) or (groups[0].id if groups else None)
+    seller_id = arg_int("seller") or (groups[0].id if groups else None)
     if seller_id is None:
         abort(403)
     require_seller_access(seller_id)
