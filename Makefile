@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run test install install-dev lock translations extract-messages lint clean
+.PHONY: run test install install-dev lock translations extract-messages lint browser clean
 
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check --require-hashes
 
@@ -44,11 +44,14 @@ run: install translations
 lint: install-dev
 	$(BIN)/ruff check .
 
-# The browser test drives Debian's chromium through playwright (never `playwright install`); needs root once.
-/usr/bin/chromium:
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# The browser tests drive Debian's chromium through playwright (never `playwright install`), with Noto fonts so
+# that Hindi renders in screenshots; needs root once.
+NOTO := /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf
+browser: /usr/bin/chromium $(NOTO)
+/usr/bin/chromium $(NOTO):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core
 
-test: install-dev translations lint /usr/bin/chromium
+test: install-dev translations lint browser
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again on PostgreSQL =="; HAAT_TEST_DATABASE=postgres $(BIN)/pytest; fi
