@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role
 from marketplace.extensions import db
+from marketplace.invoices import services as invoices
 from marketplace.requisitions import delivery, services
 from marketplace.requisitions.models import RequisitionInvoice
 from marketplace.requisitions.services import RequisitionError, today_ist
@@ -83,4 +84,4 @@ def test_unregistered_group_issues_bill_of_supply_and_statement(flow):
     rows = delivery.institution_statement(flow["inst"].id)
     assert [(r.what, r.amount) for r in rows] == [("invoice", 1_000_000), ("payment", -400_000)]
     assert rows[-1].balance == 600_000
-    assert db.session.scalar(select(RequisitionInvoice.number)).startswith(f"H{flow['g2'].id}-")
+    assert db.session.scalar(select(RequisitionInvoice.number)).startswith(invoices.series_code(flow['g2'].id) + "/")

@@ -43,5 +43,13 @@ def form_int(text: str | None, *, maximum: int = MAX_ID) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 18 and int(text) <= maximum else None
 
 
+def coerce_id(value) -> int:
+    """A form field's `coerce` for ids and small numbers: ValueError (the field's "invalid choice") beyond MAX_ID."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("out of range")
+    return number
+
+
 def init_app(app) -> None:
     app.url_map.converters["int"] = BoundedIntConverter

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.core.params import coerce_id
 from marketplace.i18n import localized
 from marketplace.workers import services
 from marketplace.workers.models import RateUnit, Slot
@@ -40,7 +41,7 @@ def _choices(pairs) -> list[SelectChoice]:
 
 
 def _int_or_none(value):
-    return None if value in ("", None) else int(value)
+    return None if value in ("", None) else coerce_id(value)
 
 
 def at_most(n: int) -> Length:
@@ -51,7 +52,7 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(REQUIRED), at_most(120)])
     contact_mobile = StringField(_l("Mobile number to call her on"), validators=[Optional(), at_most(20)])
     photo = FileField(_l("Photo (optional)"))
-    category_ids = MultiCheckboxField(_l("Kinds of work"), coerce=int, validate_choice=False,
+    category_ids = MultiCheckboxField(_l("Kinds of work"), coerce=coerce_id, validate_choice=False,
                                       invalid_value_message=CHOOSE)
     experience_years = IntegerField(_l("Years of experience"), default=0,
                                     validators=[Optional(), NumberRange(0, 60, message=NUMBER)])
@@ -61,10 +62,11 @@ class ProfileForm(FlaskForm):
                             validate_choice=False, invalid_value_message=CHOOSE)
     block_id = SelectField(_l("Home block"), coerce=_int_or_none, validate_choice=False, invalid_value_message=CHOOSE)
     villages = StringField(_l("Villages served"), validators=[Optional(), at_most(300)])
-    block_ids = MultiCheckboxField(_l("Other blocks served"), coerce=int, validate_choice=False,
+    block_ids = MultiCheckboxField(_l("Other blocks served"), coerce=coerce_id, validate_choice=False,
                                    invalid_value_message=CHOOSE)
     pin_codes = StringField(_l("PIN codes served"), validators=[Optional(), at_most(200)])
-    weekdays = MultiCheckboxField(_l("Days available"), coerce=int, validate_choice=False, invalid_value_message=CHOOSE)
+    weekdays = MultiCheckboxField(_l("Days available"), coerce=coerce_id, validate_choice=False,
+                                  invalid_value_message=CHOOSE)
     start_hour = IntegerField(_l("From (hour, 0–23)"), default=8,
                               validators=[InputRequired(REQUIRED), NumberRange(0, 23, message=NUMBER)])
     end_hour = IntegerField(_l("Until (hour, 1–24)"), default=18,
