@@ -50,6 +50,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from marketplace.tasks.celery_app import celery_init_app
+
+    celery_init_app(app)
+
 
 def register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
@@ -67,6 +71,10 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_commerce_blueprints(app)
     register_fulfilment_blueprints(app)
+
+    from marketplace.tasks.views import bp as tasks_bp
+
+    app.register_blueprint(tasks_bp)
 
 
 def register_fulfilment_blueprints(app: Flask) -> None:

@@ -14,3 +14,4 @@ from marketplace.payments import models as payments  # noqa: F401
 from marketplace.search import models as search  # noqa: F401
 from marketplace.sellers import models as sellers  # noqa: F401
 from marketplace.settlements import models as settlements  # noqa: F401
+from marketplace.tasks import models as tasks  # noqa: F401
