@@ -52,6 +52,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or env.get("AWS_ACCESS_KEY_ID"),
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or env.get("AWS_SECRET_ACCESS_KEY"),
         "MEDIA_URL_PREFIX": env.get("MEDIA_URL_PREFIX"),  # a CDN or the bucket's public URL; unset: the app serves
+        "MEDIA_KEEP_ORIGINALS": {"1": True, "0": False}.get(env.get("MEDIA_KEEP_ORIGINALS", "")),  # unset: on S3
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY"),
