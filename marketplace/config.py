@@ -45,6 +45,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "CACHE_DEFAULT_TIMEOUT": 300,
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),  # unset: tasks run in-process (see marketplace/tasks)
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND"),
+        "CELERY_BEAT_SCHEDULE_FILE": env.get("CELERY_BEAT_SCHEDULE_FILE"),  # default instance/celerybeat-schedule
         "CELERY_QUEUE": env.get("CELERY_QUEUE"),  # default "haat"; separate deployments sharing a broker differ
         "MEDIA_STORAGE": env.get("MEDIA_STORAGE"),  # unset: MEDIA_ROOT on local disk; s3://bucket[/prefix]
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL"),

@@ -208,3 +208,32 @@ def test_every_periodic_job_runs_through_a_real_worker(app, work, worker):
     assert values["haat.search.apply"] >= 1
     assert values["haat.settlements.check"] == "ledger balances"
     _check_done(work)
+
+
+def test_a_message_being_sent_is_not_taken_by_a_second_run(app, ctx, geo, monkeypatch):
+    """Two delivery runs at once (two worker processes): the second reads the outbox while the first is still
+    sending a message it claimed; it must not send that message again."""
+    from marketplace.notifications import services as notifications
+
+    shop = shopping.build(geo, stock=5, customer_login=CUSTOMER)
+    with app.test_request_context():
+        for number in ("HT1", "HT2", "HT3"):
+            notifications.notify(notifications.for_user(shop.customer), "order_status", number=number, status="x",
+                                 detail="", link="")
+        db.session.commit()
+    sent, inner = [], []
+    real = notifications._deliver
+
+    def deliver(message):
+        sent.append(message.id)
+        if len(sent) == 1:  # the second run starts while the first is inside its send
+            with app.app_context():
+                inner.append(notifications.deliver_pending())
+        return real(message)
+
+    monkeypatch.setattr(notifications, "_deliver", deliver)
+    with app.app_context():
+        outer = notifications.deliver_pending()
+    assert len(sent) == len(set(sent)) == outer + inner[0] == db.session.query(Message).count() >= 3
+    db.session.expire_all()
+    assert {m.attempts for m in db.session.scalars(select(Message))} == {1}

@@ -16,6 +16,7 @@ class Channel(StrEnum):
 
 class Delivery(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one delivery run (sent_at: when); taken again only after CLAIM_LEASE
     SENT = "sent"  # handed to SMTP
     LOGGED = "logged"  # development backend: written to the log and shown on the admin page
     FAILED = "failed"  # gave up after several attempts

@@ -9,12 +9,13 @@ everything else, marking each message so it goes out once.
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -23,6 +24,7 @@ from marketplace.notifications.models import Channel, Delivery, Message
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a run that died: send again
 DEFAULT_LOCALE = "hi"
 
 
@@ -103,21 +105,31 @@ def _deliver(message: Message) -> str:
     return Delivery.LOGGED
 
 
-def _claim(message: Message) -> bool:
-    """Take the message for this run; another worker that read it too gets False."""
-    result = db.session.execute(update(Message).where(Message.id == message.id, Message.attempts == message.attempts,
-                                                      Message.status == Delivery.PENDING)
-                                .values(attempts=Message.attempts + 1).execution_options(synchronize_session=False))
+def _claimable(stale):
+    """Waiting, or claimed by a run that died while sending (its claim is older than CLAIM_LEASE)."""
+    return or_(Message.status == Delivery.PENDING, and_(Message.status == Delivery.SENDING, Message.sent_at < stale))
+
+
+def _claim(message_id: int, attempts: int, stale) -> Message | None:
+    """Take the message for this run; another run that read it too gets None. The claim itself is committed
+    (status SENDING), so a run that reads the outbox later never takes it again while it is being sent. The
+    condition uses what was read before (the id and the attempts), never the row reloaded after a commit."""
+    result = db.session.execute(update(Message).where(Message.id == message_id, Message.attempts == attempts,
+                                                      _claimable(stale))
+                                .values(attempts=Message.attempts + 1, status=Delivery.SENDING, sent_at=utcnow())
+                                .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    return db.session.get(Message, message_id, populate_existing=True) if result.rowcount == 1 else None
 
 
 def deliver_pending(limit: int = 100) -> int:
     """Send what is waiting; returns how many went out. Each message commits on its own."""
-    stmt = select(Message).where(Message.status == Delivery.PENDING).order_by(Message.id).limit(limit)
+    stale = utcnow() - CLAIM_LEASE
+    stmt = select(Message.id, Message.attempts).where(_claimable(stale)).order_by(Message.id).limit(limit)
     done = 0
-    for message in list(db.session.scalars(stmt)):
-        if not _claim(message):
+    for message_id, attempts in db.session.execute(stmt).all():
+        message = _claim(message_id, attempts, stale)
+        if message is None:
             continue
         try:
             message.status = _deliver(message)
@@ -125,8 +137,8 @@ def deliver_pending(limit: int = 100) -> int:
             done += 1
         except (OSError, smtplib.SMTPException) as exc:
             message.last_error = str(exc)[:300]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = Delivery.FAILED
+            message.status = Delivery.FAILED if message.attempts >= MAX_ATTEMPTS else Delivery.PENDING
+            message.sent_at = None
             log.warning("message %s to %s failed: %s", message.id, message.to, exc)
         db.session.commit()
     return done

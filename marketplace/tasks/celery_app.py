@@ -5,6 +5,7 @@ CELERY_BROKER_URL (redis://… or amqp://…) tasks go to `celery -A marketplace
 `celery -A marketplace.tasks.worker beat` schedules the periodic ones."""
 
 from datetime import timedelta
+from pathlib import Path
 
 from celery import Celery, Task
 from celery.schedules import crontab
@@ -22,6 +23,7 @@ BEAT_SCHEDULE = {
 
 
 def celery_settings(config: dict, instance_path: str) -> dict:
+    schedule_file = config.get("CELERY_BEAT_SCHEDULE_FILE") or str(Path(instance_path) / "celerybeat-schedule")
     broker = config.get("CELERY_BROKER_URL")
     backend = config.get("CELERY_RESULT_BACKEND")
     if not backend and broker:  # results (only tests and the shell read them) beside the broker
@@ -39,7 +41,7 @@ def celery_settings(config: dict, instance_path: str) -> dict:
         "broker_connection_retry_on_startup": True,
         "timezone": "UTC",
         "beat_schedule": BEAT_SCHEDULE,
-        "beat_schedule_filename": config.get("CELERY_BEAT_SCHEDULE_FILE") or f"{instance_path}/celerybeat-schedule",
+        "beat_schedule_filename": schedule_file,
         "worker_hijack_root_logger": False,
     }
 
@@ -60,6 +62,8 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(celery_settings(app.config, app.instance_path))
+    if not celery.conf.task_always_eager:  # beat keeps its schedule file there
+        Path(celery.conf.beat_schedule_filename).parent.mkdir(parents=True, exist_ok=True)
     celery.set_default()
     app.extensions["celery"] = celery
     import marketplace.tasks.jobs  # noqa: F401  (registers the tasks)
