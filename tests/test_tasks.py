@@ -237,3 +237,30 @@ def test_a_message_being_sent_is_not_taken_by_a_second_run(app, ctx, geo, monkey
     assert len(sent) == len(set(sent)) == outer + inner[0] == db.session.query(Message).count() >= 3
     db.session.expire_all()
     assert {m.attempts for m in db.session.scalars(select(Message))} == {1}
+
+
+def test_with_workers_a_catalogue_change_queues_the_index_update_instead_of_applying_it(app, geo, monkeypatch):
+    celery = app.extensions["celery"]
+    queued = []
+    monkeypatch.setattr(celery, "send_task", lambda name, *a, **k: queued.append(name))
+    celery.conf.task_always_eager = False
+    try:
+        _change_a_listing_as_an_admin(app, geo, queued)
+    finally:
+        celery.conf.task_always_eager = True
+
+
+def _change_a_listing_as_an_admin(app, geo, queued):
+    org = factories.seller(geo["Kahara"])
+    item = factories.make_product(org, factories.make_category())
+    db.session.query(OutboxEntry).delete()
+    db.session.commit()
+    client = app.test_client()
+    admin = factories.user(Role.ADMIN)
+    login(client, admin.mobile)
+    queued.clear()
+    response = post(client, f"/moderation/products/{item.id}/remove", {"reason": "Not handmade"})
+    response.close()
+    assert response.status_code in (302, 303), response.status_code
+    assert queued == ["haat.search.apply"]
+    assert db.session.scalar(select(func.count()).select_from(OutboxEntry)) >= 1  # left for the worker

@@ -179,7 +179,15 @@ def _outbox_rolled_back(session):
 
 
 def _apply_quietly(app) -> None:
-    """Runs after the response went out; a failure here must never reach a customer."""
+    """Runs after the response went out; a failure here must never reach a customer. With Celery workers
+    (CELERY_BROKER_URL) the web process only queues the index update for them."""
+    celery = app.extensions.get("celery")
+    if celery is not None and not celery.conf.task_always_eager:
+        try:
+            celery.send_task("haat.search.apply")
+        except Exception:
+            app.logger.exception("search: queueing the index update failed; beat's next run applies it")
+        return
     with app.app_context():
         try:
             apply_pending(blocking=False)
