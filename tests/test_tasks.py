@@ -264,3 +264,30 @@ def _change_a_listing_as_an_admin(app, geo, queued):
     assert response.status_code in (302, 303), response.status_code
     assert queued == ["haat.search.apply"]
     assert db.session.scalar(select(func.count()).select_from(OutboxEntry)) >= 1  # left for the worker
+
+
+def test_one_search_writer_at_a_time_across_machines_through_a_redis_lock(app, geo, monkeypatch):
+    _broker_or_skip(BROKER)
+    import redis
+
+    from marketplace.tasks.jobs import SEARCH_LOCK
+
+    monkeypatch.setitem(app.config, "REDIS_URL", BROKER)
+    org = factories.seller(geo["Kahara"])
+    record_change("product", factories.make_product(org, factories.make_category()).id)
+    db.session.commit()
+    task = app.extensions["celery"].tasks["haat.search.apply"]
+    other = redis.Redis.from_url(BROKER)
+    held = other.lock(SEARCH_LOCK, timeout=60)
+    assert held.acquire(blocking=False)  # another machine is writing
+    try:
+        assert task.apply().result == 0
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count()).select_from(OutboxEntry))  # left for the holder
+    finally:
+        held.release()
+    assert task.apply().result >= 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+    assert other.get(SEARCH_LOCK) is None  # let go afterwards
+    other.close()
