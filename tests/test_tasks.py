@@ -180,7 +180,8 @@ def worker(app, request):
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     from celery import Celery
 
-    client = Celery("haat-test-client", broker=broker, backend=broker if request.param == "redis" else "rpc://")
+    client = Celery("haat-test-client", broker=broker, backend=broker if request.param == "redis" else "rpc://",
+                    set_as_current=False)
     client.conf.update(broker_connection_retry_on_startup=True, task_default_queue=queue)
     try:
         yield client
@@ -191,6 +192,8 @@ def worker(app, request):
         except subprocess.TimeoutExpired:
             proc.kill()
             out, _ = proc.communicate()
+        if request.param == "rabbitmq":
+            client.backend.result_consumer.stop()  # the reply queue's connection, which close() leaves open
         client.close()
         if os.environ.get("HAAT_SHOW_WORKER_LOG"):
             print(out.decode(errors="replace"))

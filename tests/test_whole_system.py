@@ -274,7 +274,7 @@ def test_two_servers_a_worker_and_beat_on_shared_postgresql_redis_and_s3(app, ct
     # queues extra delivery runs that race the scheduled ones on the worker's two processes
     from celery import Celery
 
-    client = Celery("haat-system-client", broker=REDIS_CELERY)
+    client = Celery("haat-system-client", broker=REDIS_CELERY, set_as_current=False)
     client.conf.update(broker_connection_retry_on_startup=True, task_default_queue=system["tag"],
                        task_ignore_result=True)
     queued = db.session.scalar(select(func.count()).select_from(Message))
