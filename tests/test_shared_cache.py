@@ -38,6 +38,7 @@ def machines(app):
     client.close()
     for one in pair:
         with one.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
@@ -55,7 +56,7 @@ def test_a_product_removed_through_one_machine_is_gone_from_the_others_kept_page
     parent = f.make_category("handicrafts", name_en="Handicrafts", name_hi="हस्तशिल्प")
     item = f.make_product(org, parent, title_en="Sujni quilt")
     other = f.make_product(org, parent, title_en="Bamboo basket")
-    admin_id = f.user("admin").id
+    admin_id, org_slug = f.user("admin").id, org.slug
 
     for machine in (one, two):
         assert item.slug in card_slugs(_page(machine, "/c/handicrafts"))
@@ -65,10 +66,11 @@ def test_a_product_removed_through_one_machine_is_gone_from_the_others_kept_page
     db.session.commit()
     assert "Renamed" not in _page(one, "/c/handicrafts") and "Renamed" not in _page(two, "/c/handicrafts")
 
+    item_id, slug = item.id, item.slug  # read here: inside machine two's context they would load through it
     with two.test_request_context():  # the removal happens on machine two
-        product = db.session.get(Product, item.id)
+        product = db.session.get(Product, item_id)
         catalog.remove(product, db.session.get(User, admin_id), "Not handmade")
     for machine in (one, two):
-        assert item.slug not in card_slugs(_page(machine, "/c/handicrafts"))
-        assert item.slug not in card_slugs(_page(machine, f"/sellers/{org.slug}"))
+        assert slug not in card_slugs(_page(machine, "/c/handicrafts"))
+        assert slug not in card_slugs(_page(machine, f"/sellers/{org_slug}"))
         assert "Renamed" in _page(machine, "/c/handicrafts")  # everything kept before the change is gone
