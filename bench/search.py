@@ -1,8 +1,15 @@
-"""Search speed: Haat's Whoosh backend against SQLite FTS5 on the same 100,000 synthetic bilingual products,
-in one run. Prints index build times, query p50 / p95 for 300 mixed queries with a facet filter, and ratios.
-Goals: Whoosh p95 <= 50 ms and <= 2 x FTS5's p95; rebuild of 100,000 products <= 120 s.
+"""Search speed: Haat's Whoosh backend and its PostgreSQL backend against SQLite FTS5 on the same 100,000
+synthetic bilingual products, in one run. Prints index build times, query p50 / p95 for 300 mixed queries with
+a facet filter, and ratios. Goals: Whoosh p95 <= 50 ms and <= 2 x FTS5's p95; rebuild of 100,000 products
+<= 120 s; PostgreSQL p95 <= 50 ms with all facet counts and the same result counts.
 
     .venv/bin/python bench/search.py [--products 100000] [--queries 300] [--procs N] [--seed 7]
+                                     [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/DB]
+
+With --postgres (a database of its own: its tables are dropped and rebuilt) the same products (same seed) are
+written there too, indexed by `flask search reindex`'s code path with SEARCH_BACKEND=postgres, and the same
+queries run against it: "pg-haat" is the whole search service on PostgreSQL, "postgres" the backend alone
+given the same expanded query as Whoosh and FTS5; its result counts are compared with FTS5's.
 
 Data: a vocabulary of 2,600 Hindi words (Devanagari, each with a casual Latin spelling) and 2,600 English-like
 words, drawn with a Zipf law (exponent 1) into titles, descriptions and tags; real category tree; 40 districts,
@@ -328,6 +335,8 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=None,
                         help="Whoosh writer processes for the rebuild (default: as `flask search reindex`)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
+                        help="also run the PostgreSQL backend on this database (its tables are dropped!)")
     opts = parser.parse_args()
 
     from marketplace import create_app
@@ -372,6 +381,7 @@ def main() -> None:
         times = {"haat": [], "whoosh": [], "fts5": []}
         by_kind: dict[str, list[float]] = {}
         mismatches = 0
+        fts_totals = []
         for kind, q, filters, raw, groups in prepared:
             times["haat"].append(timed(lambda q=q, filters=filters: services.search(q, filters), "haat"))
             request = Request(groups, filters)
@@ -391,7 +401,9 @@ def main() -> None:
             times["fts5"].append(timed(run_fts, "fts5"))
             by_kind.setdefault(kind, []).append(times["haat"][-1])
             mismatches += answer.total != fts_answer[0]
+            fts_totals.append(fts_answer[0])
         change = one_change(services, prepared[0][1])
+    pg = run_postgres(opts, tmp, prepared, fts_totals, times) if opts.postgres else None
 
     print(f"\nindex build, {n:,} products: Whoosh (flask search reindex, procs={procs}) {whoosh_build:.1f} s"
           f" (CPU {whoosh_cpu:.1f} s), {size:.0f} MB; FTS5 {fts_build:.1f} s (CPU {fts_cpu:.1f} s);"
@@ -408,6 +420,11 @@ def main() -> None:
     print("\nhaat p50 / p95 by kind of query (ms): " + ", ".join(
         f"{k} {statistics.median(v):.1f} / {percentile(v, 95):.1f}" for k, v in sorted(by_kind.items())))
     print(f"result counts differing between Whoosh and FTS5: {mismatches} of {len(prepared)}")
+    if pg:
+        print(f"PostgreSQL backend: database written in {pg['write']:.1f} s, index rebuilt in {pg['build']:.1f} s;"
+              f" result counts differing from FTS5: {pg['mismatches']} of {len(prepared)};"
+              f" p95 ratio postgres / fts5: {percentile(times['postgres'], 95) / fts95:.2f},"
+              f" pg-haat / haat (Whoosh): {percentile(times['pg-haat'], 95) / percentile(times['haat'], 95):.2f}")
     print("one price change -> outbox applied to the index in {:.0f} ms; the next search (new searcher, facet"
           " bitmaps of the new segment) {:.0f} ms, and the one after {:.0f} ms".format(*change))
     print("load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f} on {} cores".format(*os.getloadavg(),
@@ -415,6 +432,48 @@ def main() -> None:
     goal = (percentile(times["haat"], 95) <= 50 and percentile(times["haat"], 95) <= 2 * fts95
             and whoosh_build <= 120)
     print(f"goals (haat p95 <= 50 ms and <= 2 x FTS5 p95; rebuild <= 120 s): {'met' if goal else 'NOT met'}")
+    if pg:
+        pg_goal = percentile(times["pg-haat"], 95) <= 50 and pg["mismatches"] == 0
+        print(f"PostgreSQL goal (pg-haat p95 <= 50 ms with all facet counts, same result counts as FTS5):"
+              f" {'met' if pg_goal else 'NOT met'}")
+
+
+def run_postgres(opts, tmp: Path, prepared, fts_totals: list[int], times: dict) -> dict:
+    """The same products and queries on the PostgreSQL backend (SEARCH_BACKEND=postgres)."""
+    from marketplace import create_app
+    from marketplace.extensions import db
+    from marketplace.search import services
+    from marketplace.search.base import Request
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": opts.postgres, "SECRET_KEY": "bench", "SEARCH_BACKEND": "postgres",
+                      "SEARCH_INDEX_DIR": str(tmp / "unused-index")})
+    with app.app_context():
+        db.drop_all()
+    t = time.perf_counter()
+    build_database(app, Corpus(random.Random(opts.seed)), opts.products)  # same seed: the same products
+    write = time.perf_counter() - t
+    times["pg-haat"], times["postgres"] = [], []
+    mismatches = 0
+    with app.app_context():
+        t = time.perf_counter()
+        services.reindex()
+        build = time.perf_counter() - t
+        backend = services.get_backend()
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        for (_kind, q, filters, _raw, groups), fts_total in zip(prepared, fts_totals, strict=True):
+            times["pg-haat"].append(timed(lambda q=q, filters=filters: services.search(q, filters), "pg-haat"))
+            answer = None
+
+            def run_pg(request=Request(groups, filters)):
+                nonlocal answer
+                answer = backend.search(request)
+
+            times["postgres"].append(timed(run_pg, "postgres"))
+            mismatches += answer.total != fts_total
+        db.session.remove()
+        db.engine.dispose()
+    return {"write": write, "build": build, "mismatches": mismatches}
 
 
 if __name__ == "__main__":

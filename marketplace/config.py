@@ -43,6 +43,17 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "CACHE_REDIS_URL": env.get("REDIS_URL"),
         "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "haat:"),
         "CACHE_DEFAULT_TIMEOUT": 300,
+        "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL"),  # unset: tasks run in-process (see marketplace/tasks)
+        "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND"),
+        "CELERY_BEAT_SCHEDULE_FILE": env.get("CELERY_BEAT_SCHEDULE_FILE"),  # default instance/celerybeat-schedule
+        "CELERY_QUEUE": env.get("CELERY_QUEUE"),  # default "haat"; separate deployments sharing a broker differ
+        "MEDIA_STORAGE": env.get("MEDIA_STORAGE"),  # unset: MEDIA_ROOT on local disk; s3://bucket[/prefix]
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL"),
+        "S3_REGION": env.get("S3_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-south-1",
+        "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or env.get("AWS_ACCESS_KEY_ID"),
+        "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or env.get("AWS_SECRET_ACCESS_KEY"),
+        "MEDIA_URL_PREFIX": env.get("MEDIA_URL_PREFIX"),  # a CDN or the bucket's public URL; unset: the app serves
+        "MEDIA_KEEP_ORIGINALS": {"1": True, "0": False}.get(env.get("MEDIA_KEEP_ORIGINALS", "")),  # unset: on S3
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         # Failed password logins before a name / an address must use a known device or a one-time code.

@@ -1,5 +1,5 @@
 """`make run`: start localstripe on loopback (unless real Stripe keys are set) with its webhook pointing here,
-run the periodic jobs (expire unpaid orders, send refunds, deliver messages) on a timer, print the demo
+run the periodic jobs (Celery's beat schedule, in this process when no broker is configured) on a timer, print the demo
 logins, then serve the site on http://127.0.0.1:5000."""
 
 import logging
@@ -32,17 +32,12 @@ def _start_localstripe(app):
 
 
 def run_jobs(app) -> None:
-    """One round of the periodic jobs; each in its own app context, failures logged and retried next round."""
-    from marketplace.notifications import services as notifications
-    from marketplace.orders import lifecycle
-    from marketplace.payments import services as payments
+    """One round of the periodic jobs of Celery's beat schedule, run in this process (the embedded default;
+    each task retries and records its own failures). With CELERY_BROKER_URL set, beat and workers do this."""
+    from marketplace.tasks import services as tasks
 
-    for job in (lifecycle.expire_unpaid, payments.send_refunds, notifications.deliver_pending):
-        with app.app_context():
-            try:
-                job()
-            except Exception:  # noqa: BLE001  (a failing job must not stop the timer)
-                log.exception("%s failed", job.__name__)
+    with app.app_context():
+        tasks.run_periodic_jobs(due_only=True)
 
 
 def _every(seconds: int, app, stop: threading.Event) -> None:
@@ -57,7 +52,10 @@ def main() -> None:
     real_stripe = app.config.get("STRIPE_SECRET_KEY") and app.config.get("STRIPE_PUBLISHABLE_KEY")
     stripe_server = None if real_stripe or os.environ.get("HAAT_NO_LOCALSTRIPE") else _start_localstripe(app)
     stop = threading.Event()
-    threading.Thread(target=_every, args=(JOB_SECONDS, app, stop), daemon=True, name="haat-jobs").start()
+    if app.extensions["celery"].conf.task_always_eager:
+        threading.Thread(target=_every, args=(JOB_SECONDS, app, stop), daemon=True, name="haat-jobs").start()
+    else:
+        print("Background jobs: run `celery -A marketplace.tasks.worker worker` and `… beat` beside this server")
     print(f"\nHaat is starting at http://{HOST}:{PORT}\n")
     if stripe_server:
         print(f"Card payments: localstripe at {stripe_server.url} (test card 4242 4242 4242 4242)")

@@ -17,4 +17,5 @@ from marketplace.requisitions import models as requisitions  # noqa: F401
 from marketplace.search import models as search  # noqa: F401
 from marketplace.sellers import models as sellers  # noqa: F401
 from marketplace.settlements import models as settlements  # noqa: F401
+from marketplace.tasks import models as tasks  # noqa: F401
 from marketplace.workers import models as workers  # noqa: F401

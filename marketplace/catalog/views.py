@@ -1,9 +1,6 @@
 """The storefront: home, category pages, product page, seller profile, sitemap and robots.txt."""
 
 import re
-import threading
-import time
-from collections import OrderedDict
 from functools import wraps
 from urllib.parse import urljoin
 
@@ -27,8 +24,9 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog import alerts, queries, units
+from marketplace.core import outbox
 from marketplace.core.params import MAX_ID, arg_int_or
-from marketplace.extensions import db, limiter
+from marketplace.extensions import cache, db, limiter
 from marketplace.i18n import localized
 from marketplace.media import services as media
 from marketplace.sellers import services as sellers
@@ -83,44 +81,18 @@ def nav_categories() -> list:
         return []
 
 
-class PageCache:
-    """Listing pages as rendered for visitors who are not logged in, per worker process, by URL and
-    language, each kept for `seconds`. Nothing tells every worker about a change, so a listing may show a
-    card for up to that long after the product went; the product page itself is never kept: it answers
-    404 at once."""
-
-    def __init__(self, size: int = 512, clock=time.monotonic):
-        self.size, self.clock = size, clock
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, seconds: float) -> str | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or self.clock() - entry[0] > seconds:
-            return None
-        return entry[1]
-
-    def put(self, key, html: str) -> None:
-        with self._lock:
-            self._entries[key] = (self.clock(), html)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:  # arbitrary query strings must not grow it without end
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-page_cache = PageCache()
+def _page_key() -> str:
+    # The catalogue's generation first: a recorded change anywhere makes every kept page a miss at once, in
+    # every process sharing the cache. With the host: canonical and Open Graph URLs are built from it.
+    return f"page:{outbox.generation()}:{request.host}:{str(get_locale())}:{request.full_path}"
 
 
 def shared_for_visitors(view):
-    """Serve logged-out visitors from `page_cache`. Such a page carries nothing personal: no CSRF token in
-    the header, no flash messages, no account links but "Log in"; a page whose rendering still wrote to
-    the session (a form with a CSRF token) is not kept. PAGE_CACHE_SECONDS sets the lifetime (default 10;
-    0, the default under TESTING, turns it off)."""
+    """Serve logged-out visitors from the shared cache (`extensions.cache`: process memory by default, Redis
+    with REDIS_URL). Such a page carries nothing personal: no CSRF token in the header, no flash messages, no
+    account links but "Log in"; a page whose rendering still wrote to the session (a form with a CSRF token) is
+    not kept. A kept page lasts PAGE_CACHE_SECONDS at most (default 10; 0, the default under TESTING, turns
+    it off) and is dropped at once when the catalogue records a change (core/outbox.py)."""
 
     @wraps(view)
     def wrapped(**kwargs):
@@ -128,16 +100,30 @@ def shared_for_visitors(view):
         if not seconds or current_user.is_authenticated or session.get("_flashes"):
             return view(**kwargs)
         g.shared_page = True
-        # With the host: canonical and Open Graph URLs are built from it. (request.url costs more to build.)
-        key = (request.host, request.full_path, str(get_locale()))
-        html = page_cache.get(key, seconds)
+        key = _page_key()
+        html = _cache_get(key)
         if html is None:
             html = view(**kwargs)  # a 404 raises here and is not kept
             if not session.modified:  # whatever wrote to the session (a CSRF token) made the page personal
-                page_cache.put(key, html)
+                _cache_set(key, html, seconds)
         return html
 
     return wrapped
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001  (a cache that is down: render the page)
+        current_app.logger.warning("page cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, html: str, seconds: int) -> None:
+    try:
+        cache.set(key, html, timeout=seconds)
+    except Exception:  # noqa: BLE001
+        current_app.logger.warning("page cache unavailable", exc_info=True)
 
 
 bp.add_app_template_global(queries.stock_state, "stock_state")

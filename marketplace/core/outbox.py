@@ -1,14 +1,23 @@
 """A transactional outbox: domains record what changed in the same transaction as the change itself;
 consumers (the search indexer) apply the rows later, in order, from one process. Nothing is lost if a
-consumer is down, and no web worker ever needs the search index's single writer lock."""
+consumer is down, and no web worker ever needs the search index's single writer lock.
 
+The same rows drive the shared page cache: once a transaction that recorded changes commits, the catalogue's
+generation number in `extensions.cache` goes up, and every web process (sharing Redis) stops using pages kept
+under the old number."""
+
+import logging
 from datetime import datetime
 
-from sqlalchemy import String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import has_app_context
+from sqlalchemy import String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.core.types import UTCDateTime, utcnow
-from marketplace.extensions import db
+from marketplace.extensions import cache, db
+
+log = logging.getLogger(__name__)
+GENERATION_KEY = "catalogue-generation"
 
 
 class OutboxEntry(db.Model):
@@ -27,3 +36,37 @@ def record_change(topic: str, entity_id: int) -> None:
 def pending(topic: str, limit: int = 500) -> list[OutboxEntry]:
     stmt = select(OutboxEntry).where(OutboxEntry.topic == topic).order_by(OutboxEntry.id).limit(limit)
     return list(db.session.scalars(stmt))
+
+
+def generation() -> int:
+    """The catalogue's change number: part of every shared page's cache key."""
+    try:
+        return int(cache.get(GENERATION_KEY) or 0)
+    except Exception:  # noqa: BLE001  (a cache that is down must not take pages down; they render uncached)
+        log.warning("cache unavailable: reading the catalogue generation failed", exc_info=True)
+        return -1
+
+
+def bump_generation() -> None:
+    try:
+        cache.cache.inc(GENERATION_KEY)  # the backend's atomic increment (INCR on Redis)
+    except Exception:  # noqa: BLE001  (kept pages then live out their PAGE_CACHE_SECONDS)
+        log.warning("cache unavailable: the catalogue generation was not bumped", exc_info=True)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_change(session, _flush_context):
+    if any(isinstance(obj, OutboxEntry) for obj in session.new):
+        session.info["catalogue_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _changed(session):
+    # After the commit, never before: a page rendered meanwhile from the old rows was keyed with the old number.
+    if session.info.pop("catalogue_changed", False) and has_app_context():
+        bump_generation()
+
+
+@event.listens_for(Session, "after_rollback")
+def _not_changed(session):
+    session.info.pop("catalogue_changed", None)

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 from marketplace.media.models import Image
-from marketplace.media.storage import get_storage
+from marketplace.media.storage import get_storage, keeps_originals
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # the default; the app's MAX_UPLOAD_BYTES wins
 MAX_PIXELS = 40_000_000
@@ -35,6 +35,7 @@ RENDITION_WIDTHS = (320, 640, 1280)
 FALLBACK_WIDTH = 640  # the <img src> for browsers without srcset
 QUALITY = 80
 CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg"}
+ORIGINAL_TYPES = {"jpeg": ("jpg", "image/jpeg"), "png": ("png", "image/png"), "webp": ("webp", "image/webp")}
 URL_PREFIX = "/media/"
 KEY_PATTERN = re.compile(r"[0-9a-f]{64}-\d{2,4}\.(webp|jpg)")
 
@@ -63,8 +64,16 @@ def rendition_key(sha256: str, width: int, fmt: str) -> str:
     return f"{sha256}-{width:02d}.{fmt}"
 
 
+def original_key(sha256: str, fmt: str) -> str:
+    """Never matches KEY_PATTERN, so the app never serves an original (it may carry the phone's GPS)."""
+    return f"{sha256}-original.{ORIGINAL_TYPES[fmt][0]}"
+
+
 def image_url(image: Image, width: int, fmt: str = "webp") -> str:
-    return URL_PREFIX + rendition_key(image.sha256, width, fmt)
+    """The app's own /media/ URL, or the object store's / CDN's when MEDIA_URL_PREFIX is set."""
+    key = rendition_key(image.sha256, width, fmt)
+    prefix = current_app.config.get("MEDIA_URL_PREFIX")
+    return prefix.rstrip("/") + "/" + key if prefix else URL_PREFIX + key
 
 
 def srcset(image: Image, fmt: str) -> str:
@@ -114,6 +123,9 @@ def store_image(data: bytes) -> Image:
         key = rendition_key(sha, width, fmt)
         if not storage.exists(key):
             storage.put(key, blob, CONTENT_TYPES[fmt])
+    kind = sniff(data)
+    if keeps_originals() and kind in ORIGINAL_TYPES:
+        storage.put(original_key(sha, kind), data, ORIGINAL_TYPES[kind][1])
     return existing or _insert_image(sha, renditions)
 
 

@@ -4,6 +4,7 @@ import os
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from marketplace.catalog import indexing
@@ -22,8 +23,15 @@ def default_procs(products: int) -> int:
 @search_cli.command("reindex")
 @click.option("--procs", type=int, default=None, help="Writer processes (default: one per core, up to 4, for "
               f"{PARALLEL_FROM:,} products or more).")
-def reindex_command(procs: int | None):
+@click.option("--take-over", is_flag=True, help="Whoosh: make this machine's index directory the one that serves "
+              "the database (another machine's index then stops being used).")
+def reindex_command(procs: int | None, take_over: bool):
     """Rebuild the index from the catalogue; searches keep working while it runs."""
+    if take_over and current_app.config.get("SEARCH_BACKEND", "whoosh") == "whoosh":
+        from marketplace.search import ownership
+
+        ownership.take_over(current_app.config["SEARCH_INDEX_DIR"])
+        services.close_backends()
     total = indexing.count()
     with click.progressbar(length=total, label="Indexing products") as bar:
         n = services.reindex(progress=bar.update, procs=procs or default_procs(total))

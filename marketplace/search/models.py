@@ -65,3 +65,16 @@ for _statement in POSTGRES_DDL[1:3]:
     event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 for _statement in POSTGRES_DDL[3:]:
     event.listen(SearchTerm.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+
+class SearchIndexOwner(db.Model):
+    """Which index directory serves this database's Whoosh backend. Whoosh keeps its index on one machine's
+    disk; a second machine sharing nothing would answer from a stale (or empty) index of its own, so it
+    refuses to start instead (marketplace/search/ownership.py)."""
+
+    __tablename__ = "search_index_owner"
+    backend: Mapped[str] = mapped_column(String(20), primary_key=True)
+    index_id: Mapped[str] = mapped_column(String(32))  # also written to SEARCH_INDEX_DIR/index-id
+    host: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -61,12 +61,36 @@ def get_backend() -> Backend:
 
             _backends[key] = PostgresBackend()
         elif name == "whoosh":
+            from marketplace.search import ownership
             from marketplace.search.whoosh_backend import WhooshBackend
 
+            ownership.claim(cfg["SEARCH_INDEX_DIR"])  # raises IndexElsewhere on a second machine
             _backends[key] = WhooshBackend(cfg["SEARCH_INDEX_DIR"])
         else:
             raise ValueError(f"SEARCH_BACKEND must be 'whoosh' or 'postgres', not {name!r}")
     return _backends[key]
+
+
+def check_on_start(app) -> None:
+    """At server start (wsgi.py): open the configured backend, so a Whoosh backend on a machine that does not
+    hold this database's index stops the server with a clear message instead of serving stale results.
+    Before `flask db upgrade` there are no tables yet: the check waits for the first search. Under the `flask`
+    command (which loads wsgi.py too) it only warns, so `flask search reindex --take-over` can still run."""
+    import click
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from marketplace.search.ownership import IndexElsewhere
+
+    with app.app_context():
+        try:
+            get_backend()
+        except SQLAlchemyError:
+            db.session.rollback()
+            app.logger.warning("search: backend not checked at start (database not ready)")
+        except IndexElsewhere as exc:
+            if click.get_current_context(silent=True) is None:
+                raise
+            app.logger.warning("%s", exc)
 
 
 def close_backends() -> None:
@@ -155,7 +179,15 @@ def _outbox_rolled_back(session):
 
 
 def _apply_quietly(app) -> None:
-    """Runs after the response went out; a failure here must never reach a customer."""
+    """Runs after the response went out; a failure here must never reach a customer. With Celery workers
+    (CELERY_BROKER_URL) the web process only queues the index update for them."""
+    celery = app.extensions.get("celery")
+    if celery is not None and not celery.conf.task_always_eager:
+        try:
+            celery.send_task("haat.search.apply")
+        except Exception:
+            app.logger.exception("search: queueing the index update failed; beat's next run applies it")
+        return
     with app.app_context():
         try:
             apply_pending(blocking=False)
