@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import queries
+from marketplace.catalog import cards, queries
 from marketplace.extensions import db
 from marketplace.i18n import localized
 from marketplace.media import services as media
@@ -96,6 +96,7 @@ def shared_for_visitors(view):
     return wrapped
 
 
+bp.add_app_template_global(cards.render_cards, "product_cards")
 bp.add_app_template_global(queries.stock_state, "stock_state")
 bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
