@@ -124,3 +124,14 @@ def test_kept_cards_are_reused_and_keyed_by_version_and_language(client, shop):
         hindi = cards.render_cards([card])
         assert hindi != first and "सुजनी रजाई" in hindi
 
+
+
+def test_a_cache_outage_costs_speed_not_the_page(client, shop, monkeypatch):
+    _, _, item = shop
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", broken)
+    monkeypatch.setattr(cache, "set_many", broken)
+    assert "Sujani quilt" in card_of(grid(client, "/c/handicrafts"), item.slug)

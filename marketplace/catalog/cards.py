@@ -106,7 +106,11 @@ def render_cards(items, h: int = 3, sizes: str = GRID_SIZES, show_stock: bool = 
         return Markup("")
     app = current_app._get_current_object()
     keys = card_keys(cards, h, sizes, show_stock)
-    kept = cache.get_many(*keys)
+    try:
+        kept = cache.get_many(*keys)
+    except Exception:  # noqa: BLE001  (a cache outage costs speed, never the page)
+        app.logger.warning("card cache unavailable", exc_info=True)
+        kept = [None] * len(keys)
     fresh, out = {}, []
     macro = None
     for card, key, html in zip(cards, keys, kept, strict=True):
@@ -117,5 +121,8 @@ def render_cards(items, h: int = 3, sizes: str = GRID_SIZES, show_stock: bool = 
             fresh[key] = html
         out.append(html)
     if fresh:
-        cache.set_many(fresh, timeout=CARD_SECONDS)
+        try:
+            cache.set_many(fresh, timeout=CARD_SECONDS)
+        except Exception:  # noqa: BLE001
+            app.logger.warning("card cache unavailable", exc_info=True)
     return Markup("".join(out))
