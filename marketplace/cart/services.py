@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from marketplace.cart.models import CartItem
 from marketplace.catalog import stock
+from marketplace.core.commits import commit_without_waiting_for_disk
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
 
@@ -79,7 +80,7 @@ def _store(user, key: Key, quantity: int) -> None:
         db.session.add(CartItem(user_id=user.id, product_id=key[0], variant_id=key[1], quantity=quantity))
     elif rows:
         db.session.delete(rows[0])
-    db.session.commit()
+    commit_without_waiting_for_disk()  # a cart line lost in a crash harms nobody; orders wait for the disk
 
 
 def count(user) -> int:

@@ -10,12 +10,14 @@ from datetime import datetime
 
 from flask import g
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.catalog.cards import Card, CardImage
 from marketplace.catalog.models import Category, Product, ProductPhoto, ProductStatus
 from marketplace.extensions import db
 from marketplace.geo.models import Block, District
+from marketplace.media.models import Image
 from marketplace.sellers.models import Seller, Verification
 
 PAGE_SIZE = 24
@@ -35,7 +37,7 @@ SORTS = {
 
 @dataclass(frozen=True)
 class Page:
-    items: list[Product]
+    items: list[Card]
     number: int
     pages: int
     total: int
@@ -97,35 +99,67 @@ def _visible():
         Product.status == ProductStatus.LIVE, Seller.status == Verification.VERIFIED)
 
 
-def _cards(stmt):
-    """Cards need the seller and its district, joined into the same query; not the long texts."""
-    return (stmt.join(Seller.block).join(Block.district)
-            .options(contains_eager(Product.seller).options(defer(Seller.story_hi), defer(Seller.story_en))
-                     .contains_eager(Seller.block).contains_eager(Block.district),
-                     defer(Product.description_hi), defer(Product.description_en)))
+CARD_COLUMNS = (Product.id, Product.slug, Product.title_hi, Product.title_en, Product.price_paise, Product.mrp_paise,
+                Product.stock, Product.lead_time_days, Seller.name_hi, Seller.name_en, District.name_hi,
+                District.name_en, Product.unit, Product.pack_size)
 
 
-def _attach_photos(products: list[Product]) -> list[Product]:
+def _card_rows(stmt) -> list:
+    return db.session.execute(stmt.join(Seller.block).join(Block.district).with_only_columns(*CARD_COLUMNS)).all()
+
+
+def _cards(stmt) -> list[Card]:
+    """Cards as plain values: one query for the products with their seller and district (columns, not ORM
+    objects: a 24-card page no longer builds ~250 objects), one for their primary photos."""
+    rows = _card_rows(stmt)
+    photos = _primary_photos([row[0] for row in rows])
+    return [Card(*row, *photos.get(row[0], (None, None))) for row in rows]
+
+
+def _primary_photos(product_ids: list[int]) -> dict[int, tuple[CardImage, str | None]]:
+    """Each product's primary photo (else its first) as (image, alt text), in one query however many."""
+    if not product_ids:
+        return {}
+    stmt = (select(ProductPhoto.product_id, ProductPhoto.is_primary, ProductPhoto.alt_text, Image.sha256,
+                   Image.width, Image.height, Image.widths)
+            .join(Image, Image.id == ProductPhoto.image_id)
+            .where(ProductPhoto.product_id.in_(product_ids))
+            .order_by(ProductPhoto.product_id, ProductPhoto.position.desc(), ProductPhoto.id.desc()))
+    found: dict[int, tuple] = {}
+    primary: set[int] = set()
+    for pid, is_primary, alt, sha256, width, height, widths in db.session.execute(stmt):
+        if pid in primary:
+            continue
+        found[pid] = (CardImage(sha256, width, height, widths), alt)  # the last written is the first photo
+        if is_primary:
+            primary.add(pid)
+    return found
+
+
+def _photos_of(product_ids: list[int]) -> dict[int, list[ProductPhoto]]:
     """One query for the photos (with their images) of all these products, however many."""
-    if not products:
-        return products
-    stmt = (select(ProductPhoto).where(ProductPhoto.product_id.in_([p.id for p in products]))
+    stmt = (select(ProductPhoto).where(ProductPhoto.product_id.in_(product_ids))
             .order_by(ProductPhoto.product_id, ProductPhoto.position, ProductPhoto.id))
     photos = defaultdict(list)
     for photo in db.session.scalars(stmt):
         photos[photo.product_id].append(photo)
-    for product in products:
-        set_committed_value(product, "photos", photos[product.id])
-    return products
+    return photos
+
+
+def _primary(photos: list[ProductPhoto]) -> tuple[CardImage | None, str | None]:
+    photo = next((p for p in photos if p.is_primary), photos[0] if photos else None)
+    if photo is None:
+        return None, None
+    img = photo.image
+    return CardImage(img.sha256, img.width, img.height, img.widths), photo.alt_text
 
 
 def _page(stmt, sort: str, number: int) -> Page:
     total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, number), pages)
-    rows = db.session.scalars(_cards(stmt).order_by(SOLD_OUT_LAST, *SORTS.get(sort, SORTS[DEFAULT_SORT]))
-                              .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE))
-    return Page(_attach_photos(list(rows.unique())), number, pages, total)
+    return Page(_cards(stmt.order_by(SOLD_OUT_LAST, *SORTS.get(sort, SORTS[DEFAULT_SORT]))
+                       .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)), number, pages, total)
 
 
 def category_products(category: Category, sort: str = DEFAULT_SORT, page: int = 1) -> Page:
@@ -138,15 +172,13 @@ def seller_products(seller_id: int, page: int = 1) -> Page:
     return _page(_visible().where(Product.seller_id == seller_id), DEFAULT_SORT, page)
 
 
-def new_arrivals(limit: int = 12) -> list[Product]:
-    stmt = _cards(_visible()).order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit)
-    return _attach_photos(list(db.session.scalars(stmt).unique()))
+def new_arrivals(limit: int = 12) -> list[Card]:
+    return _cards(_visible().order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
 
 
-def district_products(district_id: int, limit: int = 8) -> list[Product]:
-    stmt = (_cards(_visible()).where(Block.district_id == district_id)
-            .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
-    return _attach_photos(list(db.session.scalars(stmt).unique()))
+def district_products(district_id: int, limit: int = 8) -> list[Card]:
+    return _cards(_visible().where(Block.district_id == district_id)
+                  .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
 
 
 def visible_product(slug: str) -> Product | None:
@@ -158,16 +190,16 @@ def visible_product(slug: str) -> Product | None:
     return db.session.scalar(stmt)
 
 
-def product_page(slug: str, related: int = 8) -> tuple[Product, list[Product]] | None:
-    """The product and up to `related` others of its category, photos of all loaded in one query."""
+def product_page(slug: str, related: int = 8) -> tuple[Product, list[Card]] | None:
+    """The product with its photos, and up to `related` cards of others in its category."""
     product = visible_product(slug)
     if product is None:
         return None
-    stmt = (_cards(_visible()).where(Product.category_id == product.category_id, Product.id != product.id)
-            .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(related))
-    others = list(db.session.scalars(stmt).unique())
-    _attach_photos([product, *others])
-    return product, others
+    rows = _card_rows(_visible().where(Product.category_id == product.category_id, Product.id != product.id)
+                      .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(related))
+    photos = _photos_of([product.id, *(row[0] for row in rows)])  # the gallery's and the cards' in one query
+    set_committed_value(product, "photos", photos[product.id])
+    return product, [Card(*row, *_primary(photos[row[0]])) for row in rows]
 
 
 def stock_state(product: Product) -> tuple[str, int | None]:

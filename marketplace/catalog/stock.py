@@ -93,9 +93,18 @@ def _take(model, row_id: int, qty: int) -> bool:
 
 
 def reserve(lines: Iterable[StockLine]) -> None:
-    """Take the stock of every line, or raise InsufficientStock listing each line that is short."""
+    """Take the stock of every line, or raise InsufficientStock listing each line that is short.
+
+    Call it last in the order's transaction: its UPDATEs lock the rows, and other buyers of these products
+    wait from here to the commit. So everything else is written first (the outbox rows too: a shortage
+    rolls them back with the rest), then the rows are taken products by id, then variants by id, the same
+    order everywhere (release, the seller's stock page: products before their variants), so no two
+    checkouts can deadlock."""
     lines = list(lines)
     products, variants = _totals(lines)
+    for pid in sorted(products):
+        record_change("product", pid)
+    db.session.flush()
     short_products = {pid for pid in sorted(products) if not _take(Product, pid, products[pid])}
     short_variants = {vid for vid in sorted(variants) if not _take(Variant, vid, variants[vid][1])}
     shortages = [Shortage(line.product_id, line.variant_id, line.quantity,
@@ -103,8 +112,6 @@ def reserve(lines: Iterable[StockLine]) -> None:
                  for line in lines if line.variant_id in short_variants or line.product_id in short_products]
     if shortages:
         raise InsufficientStock(shortages)
-    for pid in sorted(products):
-        record_change("product", pid)
 
 
 def release(lines: Iterable[StockLine]) -> None:

@@ -23,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import alerts, queries, units
+from marketplace.catalog import alerts, cards, queries, units
 from marketplace.core import outbox
 from marketplace.core.params import MAX_ID, arg_int_or
 from marketplace.extensions import cache, db, limiter
@@ -109,6 +109,11 @@ def shared_for_visitors(view):
         return html
 
     return wrapped
+
+
+bp.add_app_template_global(cards.render_cards, "product_cards")
+bp.add_app_template_global(queries.stock_state, "stock_state")
+bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
 
 def _cache_get(key: str):
@@ -237,8 +242,8 @@ def _image_url(image) -> str | None:
     return urljoin(url_for("catalog.home", _external=True), media.image_url(image, width, "jpg"))
 
 
-def _first_photo_url(products) -> str | None:
-    return next((_og_image(p) for p in products if p.primary_photo is not None), None)
+def _first_photo_url(cards) -> str | None:
+    return next((_image_url(c.image) for c in cards if c.image is not None), None)
 
 
 def _item_list(products, name: str, url: str) -> dict:
