@@ -38,6 +38,7 @@ def test_a_member_lists_a_product_from_a_photo_in_six_screens(live, tmp_path):
         page = browser.new_context(**PHONE).new_page()
 
         def seen(name):
+            page.wait_for_load_state("load")  # stylesheets applied: measured as the member sees it
             screens.append(page.url)
             if SHOTS:
                 page.screenshot(path=f"{SHOTS}/add-{len(screens)}-{name}.png", full_page=True)
