@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, request
 from flask_babel import format_datetime, get_locale, get_translations
 from flask_login import current_user
 
-from marketplace.core.formatting import format_inr, to_ist
+from marketplace.core.formatting import format_inr, format_quantity, to_ist
 from marketplace.extensions import babel, db
 
 LANG_COOKIE = "lang"
@@ -81,5 +81,6 @@ def init_app(app: Flask) -> None:
     _install_fast_gettext(app)
     app.after_request(_remember_switch)
     app.jinja_env.filters["inr"] = format_inr
+    app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.filters["ist"] = _ist
     app.jinja_env.globals.update(localized=localized, query_with=query_with, get_locale=get_locale)

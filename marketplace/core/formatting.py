@@ -22,6 +22,11 @@ def group_indian(n: int) -> str:
     return format_decimal(n, format="#,##,##0", locale="en_IN")
 
 
+def format_quantity(n: int | None) -> str:
+    """Quantities (units, groups) with Indian grouping: 900000 -> '9,00,000' (the `qty` filter)."""
+    return group_indian(int(n or 0))
+
+
 @lru_cache(maxsize=8192)
 def _inr(paise: int) -> str:
     pattern = _WITH_PAISE if paise % 100 else _WHOLE

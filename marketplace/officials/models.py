@@ -4,7 +4,7 @@ roll-up of each group's milestones."""
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from marketplace.core.types import TimestampMixin, UTCDateTime, utcnow
 from marketplace.extensions import db
@@ -123,12 +123,10 @@ class SellerMilestones(_Place, db.Model):
     first_sale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SalesDay(_Place, db.Model):
-    """One group's sales on one Indian day: all categories (category_id NULL), and per category for ODOP."""
+class _Sales(_Place):
+    """One group's sales in one period (day or month): all categories (category_id NULL), and per category for
+    ODOP. The day and month tables have the same columns and indexes."""
 
-    __tablename__ = "officials_sales_days"
-    __table_args__ = (Index("ix_officials_sales_days_district_category_day", "district_id", "category_id", "day"),
-                      Index("ix_officials_sales_days_state_day", "state_id", "day"))
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     seller_id: Mapped[int] = mapped_column(index=True)
@@ -137,21 +135,23 @@ class SalesDay(_Place, db.Model):
     units: Mapped[int] = mapped_column(BigInteger)
     value_paise: Mapped[int] = mapped_column(BigInteger)
 
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (Index(f"ix_{cls.__tablename__}_district_category_day", "district_id", "category_id", "day"),
+                Index(f"ix_{cls.__tablename__}_state_day", "state_id", "day"))
 
-class SalesMonth(_Place, db.Model):
+
+class SalesDay(_Sales, db.Model):
+    """One group's sales on one Indian day."""
+
+    __tablename__ = "officials_sales_days"
+
+
+class SalesMonth(_Sales, db.Model):
     """SalesDay summed per calendar month (day = the month's first day): a month or a financial year reads
     this table, a third or less of the rows."""
 
     __tablename__ = "officials_sales_months"
-    __table_args__ = (Index("ix_officials_sales_months_district_category_day", "district_id", "category_id", "day"),
-                      Index("ix_officials_sales_months_state_day", "state_id", "day"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date, index=True)
-    seller_id: Mapped[int] = mapped_column(index=True)
-    category_id: Mapped[int | None]
-    orders: Mapped[int]
-    units: Mapped[int] = mapped_column(BigInteger)
-    value_paise: Mapped[int] = mapped_column(BigInteger)
 
 
 class StageDay(_Place, db.Model):

@@ -3,7 +3,6 @@ a few taps, no JavaScript), block coordinators enter a whole block's day, everyo
 
 from datetime import date, timedelta
 
-from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,8 +10,8 @@ from flask_login import current_user
 
 from marketplace.accounts.access import login_required, requisition_scope, role_required
 from marketplace.accounts.models import Role
-from marketplace.core.formatting import parse_rupees
-from marketplace.core.params import arg_int
+from marketplace.core.formatting import format_quantity, parse_rupees
+from marketplace.core.params import arg_int, form_int
 from marketplace.institutions import services as institutions
 from marketplace.requisitions import progress as progress_mod
 from marketplace.requisitions import services
@@ -31,12 +30,6 @@ STATUS_LABELS = {
 @bp.app_template_global()
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
-
-
-@bp.app_template_filter("qty")
-def qty(value) -> str:
-    """Indian digit grouping (9,00,000) for quantities."""
-    return format_decimal(int(value or 0), locale="en_IN")
 
 
 def _load(req_id: int):
@@ -224,7 +217,7 @@ def reoffer(req_id: int):
     except RequisitionError as exc:
         flash(str(exc.message), "error")
     else:
-        flash(_("%(n)s units offered again.", n=qty(n)), "success")
+        flash(_("%(n)s units offered again.", n=format_quantity(n)), "success")
     return redirect(url_for("requisitions.show", req_id=req.id)), 303
 
 
@@ -403,7 +396,8 @@ def hand_lot(req_id: int):
     except RequisitionError as exc:
         flash(str(exc.message), "error")
     else:
-        flash(_("Lot %(n)d: take %(q)s units to the packaging house.", n=lot.id, q=qty(lot.quantity)), "success")
+        flash(_("Lot %(n)d: take %(q)s units to the packaging house.", n=lot.id, q=format_quantity(lot.quantity)),
+              "success")
     return redirect(url_for("requisitions.share", req_id=req.id, seller=seller_id)), 303
 
 
@@ -457,8 +451,7 @@ def dispatch_lot(lot_id: int):
     lot = _lot_house(lot_id)
     point = request.form.get("point", "")
     try:
-        delivery.dispatch(lot.id, int(point) if point.isdigit() and len(point) < 10 else 0,
-                          request.form.get("quantity", ""), current_user)
+        delivery.dispatch(lot.id, form_int(point) or 0, request.form.get("quantity", ""), current_user)
     except RequisitionError as exc:
         flash(str(exc.message), "error")
     else:
