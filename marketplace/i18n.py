@@ -43,16 +43,23 @@ def _ist(moment, fmt="medium"):
     return format_datetime(to_ist(moment), TIME_FORMATS.get(fmt, fmt)) if moment else ""
 
 
+def current_locale():
+    """Flask-Babel's get_locale() without its per-call context lookups (a page asks dozens of times): the
+    locale it already chose for this request (or force_locale set), else get_locale() itself."""
+    chosen = getattr(g.get("_flask_babel"), "babel_locale", None)
+    return chosen if chosen is not None else get_locale()
+
+
 def localized(obj, field: str) -> str:
     """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback."""
-    first, second = ("hi", "en") if str(get_locale()) == "hi" else ("en", "hi")
+    first, second = ("hi", "en") if str(current_locale()) == "hi" else ("en", "hi")
     return getattr(obj, f"{field}_{first}", None) or getattr(obj, f"{field}_{second}", None) or ""
 
 
 def _translations():
     """The current locale's catalogue, looked up once per request (and again inside force_locale): Flask-Babel
     finds it anew for every string (~15 µs each, dozens per page)."""
-    locale = get_locale()
+    locale = current_locale()
     kept = g.get("_haat_translations")
     if kept is None or kept[0] is not locale:
         kept = g._haat_translations = (locale, get_translations())

@@ -117,7 +117,7 @@ def test_kept_cards_are_reused_and_keyed_by_version_and_language(client, shop):
         cache.set(keys[0], '<li class="card">kept</li>')  # what is kept is served, without rendering again
         assert cards.render_cards([card]) == '<li class="card">kept</li>'
         cache.delete(keys[0])
-        changed = queries.Card(**{**{s: getattr(card, s) for s in card.__slots__}, "price_paise": 1})
+        changed = card._replace(price_paise=1)
         assert changed.version != card.version
     with app.test_request_context("/?lang=hi"):
         refresh()  # the test's app context outlives the request: forget the locale chosen above

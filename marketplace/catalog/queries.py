@@ -1,23 +1,26 @@
 """The customers' read side of the catalogue: only live products of verified sellers.
 
 Every list loads its cards (product, seller, block, district, photos) in a fixed number of queries whatever
-its length, so pages cost the same with 3 products or 24.
+its length, so pages cost the same with 3 products or 24. What every visitor sees alike (the category tree,
+a listing's page of cards) is read as plain values and kept until the catalogue changes (core/kept.py).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import g
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.catalog.cards import Card, CardImage
 from marketplace.catalog.models import Category, Product, ProductPhoto, ProductStatus
+from marketplace.core.kept import kept
 from marketplace.extensions import db
 from marketplace.geo.models import Block, District
 from marketplace.media.models import Image
+from marketplace.sellers import services as sellers
 from marketplace.sellers.models import Seller, Verification
 
 PAGE_SIZE = 24
@@ -51,10 +54,21 @@ class Page:
         return self.number < self.pages
 
 
+class CategoryNode(NamedTuple):
+    """A category as the storefront shows it (plain values, so the tree can be kept between requests)."""
+
+    id: int
+    parent_id: int | None
+    slug: str
+    name_en: str
+    name_hi: str
+    position: int
+
+
 class CategoryTree:
     """All categories, loaded in one query; parents and children are looked up here, never lazily."""
 
-    def __init__(self, categories: list[Category]):
+    def __init__(self, categories: list[CategoryNode]):
         self.by_id = {c.id: c for c in categories}
         self.by_slug = {c.slug: c for c in categories}
         self._children: dict[int | None, list[Category]] = defaultdict(list)
@@ -87,11 +101,16 @@ class CategoryTree:
 
 
 def category_tree() -> CategoryTree:
-    """Once per request: the header navigation and the category page share it."""
+    """Once per request (the header navigation and the category page share it), kept between requests."""
     if "catalog_tree" not in g:
-        stmt = select(Category).order_by(Category.position, Category.name_en)
-        g.catalog_tree = CategoryTree(list(db.session.scalars(stmt)))
+        g.catalog_tree = kept("category-tree", compute=_read_tree)
     return g.catalog_tree
+
+
+def _read_tree() -> CategoryTree:
+    stmt = (select(Category.id, Category.parent_id, Category.slug, Category.name_en, Category.name_hi,
+                   Category.position).order_by(Category.position, Category.name_en))
+    return CategoryTree([CategoryNode(*row) for row in db.session.execute(stmt)])
 
 
 def _visible():
@@ -162,23 +181,27 @@ def _page(stmt, sort: str, number: int) -> Page:
                        .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)), number, pages, total)
 
 
-def category_products(category: Category, sort: str = DEFAULT_SORT, page: int = 1) -> Page:
+def category_products(category: CategoryNode, sort: str = DEFAULT_SORT, page: int = 1) -> Page:
     """Live products of the category and all its subcategories."""
     ids = category_tree().descendant_ids(category)
-    return _page(_visible().where(Product.category_id.in_(ids)), sort, page)
+    return kept("category-page", category.id, sort, page,
+                compute=lambda: _page(_visible().where(Product.category_id.in_(ids)), sort, page))
 
 
 def seller_products(seller_id: int, page: int = 1) -> Page:
-    return _page(_visible().where(Product.seller_id == seller_id), DEFAULT_SORT, page)
+    return kept("seller-page", seller_id, page,
+                compute=lambda: _page(_visible().where(Product.seller_id == seller_id), DEFAULT_SORT, page))
 
 
 def new_arrivals(limit: int = 12) -> list[Card]:
-    return _cards(_visible().order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
+    return kept("new-arrivals", limit,
+                compute=lambda: _cards(_visible().order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit)))
 
 
 def district_products(district_id: int, limit: int = 8) -> list[Card]:
-    return _cards(_visible().where(Block.district_id == district_id)
-                  .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit))
+    return kept("district-cards", district_id, limit,
+                compute=lambda: _cards(_visible().where(Block.district_id == district_id)
+                                       .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit)))
 
 
 def visible_product(slug: str) -> Product | None:
@@ -190,16 +213,121 @@ def visible_product(slug: str) -> Product | None:
     return db.session.scalar(stmt)
 
 
-def product_page(slug: str, related: int = 8) -> tuple[Product, list[Card]] | None:
+# ---------------------------------------------------------------- product and group pages as plain values
+# What the product and group pages show, read once and kept until the catalogue changes (core/kept.py). The
+# names are the models' own, so templates read them as they would the ORM objects.
+
+class Place(NamedTuple):
+    name_hi: str | None
+    name_en: str | None
+
+
+class BlockPlace(NamedTuple):
+    name_hi: str | None
+    name_en: str | None
+    district: Place
+
+
+class GroupFacts(NamedTuple):
+    id: int
+    slug: str
+    name_hi: str | None
+    name_en: str | None
+    story_hi: str | None
+    story_en: str | None
+    formed_on: date | None
+    photo: CardImage | None
+    village: Place | None
+    block: BlockPlace
+    members: int
+
+
+class VariantFacts(NamedTuple):
+    id: int
+    size: str | None
+    colour: str | None
+    sku: str | None
+    price_paise: int
+    stock: int
+
+
+class PhotoFacts(NamedTuple):
+    image: CardImage
+    alt_text: str | None
+    is_primary: bool
+
+
+class ProductFacts(NamedTuple):
+    id: int
+    slug: str
+    seller_id: int
+    category_id: int
+    title_hi: str | None
+    title_en: str | None
+    description_hi: str | None
+    description_en: str | None
+    price_paise: int
+    mrp_paise: int | None
+    stock: int
+    lead_time_days: int | None
+    min_order_qty: int
+    unit: str | None
+    pack_size: int | None
+    weekly_capacity: int | None
+    variants: tuple[VariantFacts, ...]
+    photos: tuple[PhotoFacts, ...]
+    seller: GroupFacts
+    category: CategoryNode
+
+    @property
+    def primary_photo(self) -> PhotoFacts | None:
+        return next((p for p in self.photos if p.is_primary), self.photos[0] if self.photos else None)
+
+
+def _image(image: Image | None) -> CardImage | None:
+    return image and CardImage(image.sha256, image.width, image.height, image.widths)
+
+
+def _group_facts(seller: Seller) -> GroupFacts:
+    block, village = seller.block, seller.village
+    return GroupFacts(seller.id, seller.slug, seller.name_hi, seller.name_en, seller.story_hi, seller.story_en,
+                      seller.formed_on, _image(seller.photo),
+                      village and Place(village.name_hi, village.name_en),
+                      BlockPlace(block.name_hi, block.name_en, Place(block.district.name_hi, block.district.name_en)),
+                      sellers.member_count(seller.id))
+
+
+def public_group(slug: str) -> GroupFacts | None:
+    """A verified group's public facts (None: customers may not see it)."""
+    def read():
+        seller = sellers.get_public_seller(slug)
+        return _group_facts(seller) if seller is not None else None
+    return kept("group", slug, compute=read)
+
+
+def product_page(slug: str, related: int = 8) -> tuple[ProductFacts, list[Card]] | None:
     """The product with its photos, and up to `related` cards of others in its category."""
+    return kept("product-page", slug, related, compute=lambda: _read_product_page(slug, related))
+
+
+def _read_product_page(slug: str, related: int) -> tuple[ProductFacts, list[Card]] | None:
     product = visible_product(slug)
     if product is None:
         return None
     rows = _card_rows(_visible().where(Product.category_id == product.category_id, Product.id != product.id)
                       .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(related))
     photos = _photos_of([product.id, *(row[0] for row in rows)])  # the gallery's and the cards' in one query
-    set_committed_value(product, "photos", photos[product.id])
-    return product, [Card(*row, *_primary(photos[row[0]])) for row in rows]
+    category = product.category
+    facts = ProductFacts(
+        product.id, product.slug, product.seller_id, product.category_id, product.title_hi, product.title_en,
+        product.description_hi, product.description_en, product.price_paise, product.mrp_paise, product.stock,
+        product.lead_time_days, product.min_order_qty, product.unit, product.pack_size, product.weekly_capacity,
+        tuple(VariantFacts(v.id, v.size, v.colour, v.sku, v.price_paise, v.stock) for v in product.variants),
+        tuple(PhotoFacts(_image(p.image), p.alt_text, p.is_primary) for p in photos[product.id]),
+        _group_facts(product.seller),
+        CategoryNode(category.id, category.parent_id, category.slug, category.name_en, category.name_hi,
+                     category.position))
+    return facts, [Card(*row, *_primary(photos[row[0]])) for row in rows]
 
 
 def stock_state(product: Product) -> tuple[str, int | None]:

@@ -28,7 +28,7 @@ from marketplace.catalog.models import (
     Variant,
 )
 from marketplace.core.errors import DomainError
-from marketplace.core.outbox import record_change
+from marketplace.core.outbox import bump_generation, record_change
 from marketplace.core.states import IllegalTransition
 from marketplace.core.translit import slugify
 from marketplace.core.types import utcnow
@@ -727,6 +727,7 @@ def seed_categories() -> int:
     were added."""
     added = categories.upsert(categories.read_rows())
     db.session.commit()
+    bump_generation()  # kept category trees (core/kept.py) are read again
     return added
 
 

@@ -2,7 +2,7 @@
 
 import re
 from functools import wraps
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from flask import (
     Blueprint,
@@ -25,9 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.catalog import alerts, cards, queries, units
 from marketplace.core import outbox
+from marketplace.core.kept import kept
 from marketplace.core.params import MAX_ID, arg_int_or
 from marketplace.extensions import cache, db, limiter
-from marketplace.i18n import localized
+from marketplace.i18n import current_locale, localized
 from marketplace.media import services as media
 from marketplace.sellers import services as sellers
 
@@ -51,7 +52,7 @@ _DRAWING = re.compile(r"^Drawing, not a photo: (?P<en>.+) / (?P<hi>.+)$")  # dem
 def lang_of(obj, field: str) -> Markup:
     """' lang="en"' where a Hindi page shows the English value of a bilingual field (no Hindi was given), and
     ' lang="hi"' the other way round, so screen readers read it in its own language; nothing otherwise."""
-    page = str(get_locale())
+    page = str(current_locale())
     other = "en" if page == "hi" else "hi"
     if not getattr(obj, f"{field}_{page}", None) and getattr(obj, f"{field}_{other}", None):
         return Markup(f' lang="{other}"')
@@ -63,7 +64,7 @@ def photo_alt(alt: str | None, fallback: str) -> tuple[str, str | None]:
     """(alt text in the reader's language, its language when it differs from the page's). A drawn placeholder
     ("Drawing, not a photo: Turmeric / हल्दी") says so in the page's language; an English-only description
     on a Hindi page is marked English."""
-    hindi = str(get_locale()) == "hi"
+    hindi = str(current_locale()) == "hi"
     drawing = _DRAWING.match(alt or "")
     if drawing:
         return _("Drawing, not a photo: %(what)s", what=drawing["hi" if hindi else "en"]), None
@@ -72,13 +73,16 @@ def photo_alt(alt: str | None, fallback: str) -> tuple[str, str | None]:
 
 
 @bp.app_template_global()
-def nav_categories() -> list:
-    """Top-level categories for the header of every page."""
+def category_nav() -> Markup:
+    """The header's row of top-level categories (the current one marked), the same for every visitor: its HTML
+    is kept with the catalogue's data (core/kept.py) per language, current category and template release."""
+    current = request.view_args.get("slug") if request.endpoint == "catalog.category" and request.view_args else None
     try:
-        return queries.category_tree().roots
+        return kept("category-nav", cards.release(), current_locale(), current, compute=lambda: Markup(
+            render_template("catalog/_nav.html", categories=queries.category_tree().roots, current=current)))
     except SQLAlchemyError:  # an error page after a failed transaction must still render
         db.session.rollback()
-        return []
+        return Markup("")
 
 
 def _page_key() -> str:
@@ -202,7 +206,7 @@ def _product_page(slug: str, alert_error=None, status: int = 200):
     image = _og_image(item)
     return render_template("catalog/product.html", product=item, related=related,
                            trail=queries.category_tree().trail(item.category),
-                           members=sellers.member_count(item.seller_id), canonical=canonical, og_image=image,
+                           members=item.seller.members, canonical=canonical, og_image=image,
                            rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image),
                            alert_error=alert_error), status
 
@@ -248,9 +252,10 @@ def _first_photo_url(cards) -> str | None:
 
 def _item_list(products, name: str, url: str) -> dict:
     """schema.org ItemList of the products on a page (what a link preview or a search engine lists)."""
+    product_url = url_for("catalog.product", slug="-", _external=True)[:-1]  # built once, not 24 times
     return {"@type": "ItemList", "name": name, "url": url, "numberOfItems": len(products),
             "itemListElement": [{"@type": "ListItem", "position": n, "name": localized(p, "title"),
-                                 "url": url_for("catalog.product", slug=p.slug, _external=True)}
+                                 "url": product_url + quote(p.slug)}
                                 for n, p in enumerate(products, start=1)]}
 
 
@@ -298,14 +303,14 @@ def _product_jsonld(item, canonical: str, image: str | None) -> dict:
 @bp.get("/sellers/<slug>")
 @shared_for_visitors
 def seller(slug: str):
-    org = sellers.get_public_seller(slug)
+    org = queries.public_group(slug)
     if org is None:
         abort(404)
     page = queries.seller_products(org.id, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
     image = _image_url(org.photo) or _first_photo_url(page.items)
-    return render_template("catalog/seller.html", seller=org, page=page, members=sellers.member_count(org.id),
+    return render_template("catalog/seller.html", seller=org, page=page, members=org.members,
                            canonical=canonical, og_image=image,
                            jsonld=_seller_jsonld(org, canonical, image, page.items))
 

@@ -9,7 +9,7 @@ under the old number."""
 import logging
 from datetime import datetime
 
-from flask import has_app_context
+from flask import g, has_app_context
 from sqlalchemy import String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -48,6 +48,7 @@ def generation() -> int:
 
 
 def bump_generation() -> None:
+    g.pop("catalogue_generation", None)  # this request's later reads (core/kept.py) must see the new number
     try:
         cache.cache.inc(GENERATION_KEY)  # the backend's atomic increment (INCR on Redis)
     except Exception:  # noqa: BLE001  (kept pages then live out their PAGE_CACHE_SECONDS)
