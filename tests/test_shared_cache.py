@@ -29,7 +29,7 @@ def machines(app):
               "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
               "MEDIA_ROOT": app.config["MEDIA_ROOT"], "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
               "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": REDIS, "CACHE_KEY_PREFIX": prefix,
-              "PAGE_CACHE_SECONDS": 300, "REDIS_URL": REDIS}
+              "PAGE_CACHE_SECONDS": 300, "CATALOGUE_CACHE_SECONDS": 300, "REDIS_URL": REDIS}
     pair = [create_app(config), create_app(config)]
     yield pair
     client = redis.Redis.from_url(REDIS)
@@ -61,6 +61,7 @@ def test_a_product_removed_through_one_machine_is_gone_from_the_others_kept_page
     for machine in (one, two):
         assert item.slug in card_slugs(_page(machine, "/c/handicrafts"))
         assert item.slug in card_slugs(_page(machine, f"/sellers/{org.slug}"))
+        assert "Sujni quilt" in _page(machine, f"/p/{item.slug}")
     # The page is kept in Redis and shared: a write that records no change is not seen by either machine.
     db.session.execute(Product.__table__.update().where(Product.id == other.id).values(title_en="Renamed"))
     db.session.commit()
@@ -73,4 +74,5 @@ def test_a_product_removed_through_one_machine_is_gone_from_the_others_kept_page
     for machine in (one, two):
         assert slug not in card_slugs(_page(machine, "/c/handicrafts"))
         assert slug not in card_slugs(_page(machine, f"/sellers/{org_slug}"))
+        assert machine.test_client().get(f"/p/{slug}").status_code == 404  # kept product facts are gone too
         assert "Renamed" in _page(machine, "/c/handicrafts")  # everything kept before the change is gone

@@ -1,0 +1,96 @@
+"""Catalogue reads kept between requests (core/kept.py): the category tree, listings, product and group facts
+and the header's categories are read once for everybody, logged in or not, and read again by the first request
+after a recorded change. A write that records no change is not seen while kept: that is what shows they are
+kept at all."""
+
+import pytest
+
+from marketplace.catalog import services as catalog
+from marketplace.catalog.models import Product
+from marketplace.core.outbox import record_change
+from marketplace.extensions import cache, db
+from marketplace.sellers.models import Seller
+
+from . import factories as f
+from .conftest import login
+from .test_storefront import card_slugs, html
+
+
+@pytest.fixture
+def keeping(app, monkeypatch):
+    monkeypatch.setitem(app.config, "CATALOGUE_CACHE_SECONDS", 300)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def shop(geo):
+    org = f.seller(geo["Kahara"], name="Kahara Didi Group")
+    parent = f.make_category("handicrafts", name_en="Handicrafts", name_hi="हस्तशिल्प")
+    f.make_category("folk-paintings", parent=parent, name_en="Folk paintings", name_hi="लोक चित्रकला")
+    item = f.make_product(org, parent, title_en="Sujni quilt")
+    return org, item
+
+
+def _pages(client, org, slug) -> tuple[str, str, str]:
+    return html(client, "/c/handicrafts"), html(client, f"/p/{slug}"), html(client, f"/sellers/{org.slug}")
+
+
+def _quiet_write(model, row_id: int, **values) -> None:
+    """A write that records no catalogue change (no service does this)."""
+    db.session.execute(model.__table__.update().where(model.id == row_id).values(**values))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_a_recorded_change_is_seen_by_the_next_request(app, client, shop, keeping, logged_in):
+    org, item = shop
+    if logged_in:
+        login(client, f.user(login="kept-buyer@example.com").email)
+    for page in _pages(client, org, item.slug):
+        assert "Sujni quilt" in page and "Kahara Didi Group" in page
+    _quiet_write(Product, item.id, title_en="Quietly renamed")
+    _quiet_write(Seller, org.id, name_en="Quiet Group")
+    for page in _pages(client, org, item.slug):  # kept: unchanged
+        assert "Quietly renamed" not in page and "Quiet Group" not in page and "Sujni quilt" in page
+
+    catalog.update_product(db.session.get(Product, item.id), f.user("admin"), price_paise=98700)
+    category, product, group = _pages(client, org, item.slug)
+    assert "₹987" in category and "₹987" in product and "₹987" in group
+    assert "Quietly renamed" in product and "Quiet Group" in product  # everything is read again
+
+    catalog.remove(db.session.get(Product, item.id), f.user("admin"), "Not handmade")
+    assert item.slug not in card_slugs(html(client, "/c/handicrafts"))
+    assert item.slug not in card_slugs(html(client, f"/sellers/{org.slug}"))
+    html(client, f"/p/{item.slug}", status=404)
+
+
+def test_a_group_change_is_seen_on_its_page_and_its_products(app, client, shop, keeping):
+    org, item = shop
+    _pages(client, org, item.slug)
+    db.session.get(Seller, org.id).story_en = "We stitch sujni quilts by the Kosi."
+    record_change("seller", org.id)  # as sellers.services does for every change a customer sees
+    db.session.commit()
+    _category, product, group = _pages(client, org, item.slug)
+    assert "We stitch sujni quilts by the Kosi." in group and "We stitch sujni quilts by the Kosi." in product
+
+
+def test_the_kept_header_marks_the_category_being_shown(client, shop, keeping):
+    for slug in ("handicrafts", "folk-paintings", "handicrafts"):
+        page = html(client, f"/c/{slug}")
+        nav = page[page.index('<nav class="cats"'):]
+        nav = nav[:nav.index("</nav>")]
+        current = [part for part in nav.split("<li>") if 'aria-current="page"' in part]
+        expected = 1 if slug == "handicrafts" else 0  # folk paintings is not a top-level category
+        assert len(current) == expected and (not current or 'href="/c/handicrafts"' in current[0])
+    assert "हस्तशिल्प" in html(client, "/c/handicrafts", lang="hi")  # kept per language
+
+
+def test_nothing_is_kept_when_turned_off(app, client, shop, monkeypatch):
+    org, item = shop
+    monkeypatch.setitem(app.config, "CATALOGUE_CACHE_SECONDS", 0)
+    _pages(client, org, item.slug)
+    _quiet_write(Product, item.id, title_en="Quietly renamed")
+    for page in _pages(client, org, item.slug):
+        assert "Quietly renamed" in page
