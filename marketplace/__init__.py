@@ -12,6 +12,7 @@ from marketplace.core import (
     params,
     security,
     sqlite,  # noqa: F401  (pragmas for every SQLite connection)
+    urls,
 )
 from marketplace.extensions import cache, csrf, db, limiter, login_manager, migrate
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path), config))
     params.init_app(app)  # before any route is added: every <int:…> is bounded
     security.init_app(app)  # CSP, frame, sniffing, referrer and HSTS headers on every response
+    urls.init_app(app)  # templates' url_for remembers what it built
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -27,7 +27,6 @@ from marketplace.i18n import current_locale
 _LAYOUT = re.compile(r"\n\s*")
 CARD_SECONDS = 24 * 3600  # unused cards fall out; a changed product gets a new key anyway
 GRID_SIZES = "(min-width: 64rem) 17rem, (min-width: 40rem) 33vw, 50vw"
-TEMPLATES = ("catalog/_cards.html", "media/_picture.html", "catalog/_nav.html")
 
 
 # Named tuples, not dataclasses: listings of cards are kept in the cache (core/kept.py) and a tuple unpickles
@@ -91,7 +90,7 @@ def release() -> str:
     kept = app.extensions.get("haat_card_release")
     if kept is None:
         digest = hashlib.blake2b(digest_size=6)
-        for name in TEMPLATES:
+        for name in sorted(app.jinja_env.list_templates()):  # all of them: kept blocks use many
             digest.update(app.jinja_env.loader.get_source(app.jinja_env, name)[0].encode())
         folder = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
         for mo in sorted(folder.glob("*/LC_MESSAGES/messages.mo")):

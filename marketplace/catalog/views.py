@@ -23,7 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.catalog import alerts, cards, queries, units
+from marketplace.catalog import alerts, blocks, cards, queries, units
 from marketplace.core import outbox
 from marketplace.core.kept import kept
 from marketplace.core.params import MAX_ID, arg_int_or
@@ -175,6 +175,10 @@ def home():
 @bp.get("/c/<slug>")
 @shared_for_visitors
 def category(slug: str):
+    return blocks.render("catalog/category.html", lambda: _category_context(slug))
+
+
+def _category_context(slug: str) -> dict:
     tree = queries.category_tree()
     current = tree.by_slug.get(slug)
     if current is None:
@@ -185,11 +189,10 @@ def category(slug: str):
     page = queries.category_products(current, sort, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.category", slug=slug, _external=True, **canonical_args)
-    return render_template("catalog/category.html", category=current, trail=tree.trail(current),
-                           children=tree.children(current), page=page, sort=sort, sorts=queries.SORTS,
-                           canonical=canonical, og_image=_first_photo_url(page.items),
-                           jsonld={"@context": "https://schema.org",
-                                   **_item_list(page.items, localized(current, "name"), canonical)})
+    return dict(category=current, trail=tree.trail(current), children=tree.children(current), page=page, sort=sort,
+                sorts=queries.SORTS, canonical=canonical, og_image=_first_photo_url(page.items),
+                jsonld={"@context": "https://schema.org",
+                        **_item_list(page.items, localized(current, "name"), canonical)})
 
 
 @bp.get("/p/<slug>")
@@ -303,6 +306,10 @@ def _product_jsonld(item, canonical: str, image: str | None) -> dict:
 @bp.get("/sellers/<slug>")
 @shared_for_visitors
 def seller(slug: str):
+    return blocks.render("catalog/seller.html", lambda: _seller_context(slug))
+
+
+def _seller_context(slug: str) -> dict:
     org = queries.public_group(slug)
     if org is None:
         abort(404)
@@ -310,9 +317,8 @@ def seller(slug: str):
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
     image = _image_url(org.photo) or _first_photo_url(page.items)
-    return render_template("catalog/seller.html", seller=org, page=page, members=org.members,
-                           canonical=canonical, og_image=image,
-                           jsonld=_seller_jsonld(org, canonical, image, page.items))
+    return dict(seller=org, page=page, members=org.members, canonical=canonical, og_image=image,
+                jsonld=_seller_jsonld(org, canonical, image, page.items))
 
 
 @bp.get("/sitemap.xml")

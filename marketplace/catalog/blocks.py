@@ -1,0 +1,80 @@
+"""Storefront pages whose own part is the same for every visitor, kept as HTML between requests.
+
+A category or group page is the layout (the visitor's header: account links, cart, CSRF token, flash
+messages) around blocks that show only catalogue data: title, head (share tags, JSON-LD) and content (the
+cards, the pager). Those blocks are rendered once and kept with the catalogue's data (core/kept.py: under the
+catalogue's generation, so a change from any process is seen at once); every request renders only the layout
+around them, for whoever asks, logged in or not. A block that used anything personal while it was rendered
+(it asked for the CSRF token, or wrote to the session) is not kept, so nothing personal can ever be served to
+someone else; the page is then rendered in full every time, as before.
+"""
+
+from collections.abc import Callable
+
+from flask import current_app, render_template, request
+from markupsafe import Markup
+
+from marketplace.catalog import cards
+from marketplace.core.kept import kept
+from marketplace.i18n import current_locale
+
+BLOCKS = ("title", "head", "content")
+
+
+def render(template: str, context: Callable[[], dict]) -> str:
+    """`template` (which extends base.html) for this request: its blocks kept per language, host and full
+    path (query string included), its layout rendered now. `context()` is called only when the blocks are not
+    kept; it may raise (a 404)."""
+    made = {}
+
+    def compute() -> dict | None:
+        made["context"] = context()
+        return _blocks(template, made["context"])
+
+    blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
+    if blocks is None:  # personal: rendered in full, as any other page
+        return render_template(template, **made["context"])
+    return render_template("catalog/kept_page.html", kept_blocks=blocks)
+
+
+class _Watch:
+    """Stands in for what is personal (the CSRF token, the current user) while the blocks render: any use
+    while `watching` marks the blocks personal."""
+
+    def __init__(self, user):
+        self.watching, self.used, self._user = False, False, user
+
+    def csrf_token(self) -> str:
+        self.used |= self.watching
+        return ""  # never rendered into anything kept: blocks that ask for it are not kept
+
+    def user(self):
+        watch = self
+
+        class User:
+            def __getattr__(self, name):
+                watch.used |= watch.watching
+                return getattr(watch._user, name)
+
+        return User()
+
+
+def _blocks(template: str, context: dict) -> dict | None:
+    """The page's blocks rendered on their own, in the Jinja context a full render would have (the template's
+    top-level assignments and imports run first); None if rendering them touched anything personal."""
+    app = current_app._get_current_object()
+    full = dict(context)
+    app.update_template_context(full)
+    watch = _Watch(full.get("current_user"))
+    full["csrf_token"], full["current_user"] = watch.csrf_token, watch.user()
+    full["get_flashed_messages"] = lambda **_: []  # the layout's, in the discarded render: left for the real one
+    page = app.jinja_env.get_template(template)
+    ctx = page.new_context(full)
+    for _ in page.root_render_func(ctx):  # runs the top level; the whole page's output is not needed
+        pass
+    watch.watching = True
+    blocks = {name: Markup("".join(ctx.blocks[name][0](ctx))) for name in BLOCKS if name in ctx.blocks}
+    if watch.used:
+        app.logger.warning("%s: its blocks are personal and are not kept", template)
+        return None
+    return blocks
