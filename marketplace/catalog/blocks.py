@@ -7,6 +7,10 @@ catalogue's generation, so a change from any process is seen at once); every req
 around them, for whoever asks, logged in or not. A block that used anything personal while it was rendered
 (it asked for the CSRF token, or wrote to the session) is not kept, so nothing personal can ever be served to
 someone else; the page is then rendered in full every time, as before.
+
+What is personal on such a page is a *hole*: the kept block holds `{{ hole("buy") }}`, a marker, and every
+request renders the hole's own small template (add to cart with the visitor's token) into it. Markers cannot
+come from data: everything a seller or customer writes is escaped before it reaches a block.
 """
 
 from collections.abc import Callable
@@ -21,10 +25,15 @@ from marketplace.i18n import current_locale
 BLOCKS = ("title", "head", "content")
 
 
-def render(template: str, context: Callable[[], dict]) -> str:
+def hole(name: str) -> Markup:
+    """Where a personal piece goes in a kept block (a template global)."""
+    return Markup(f"<!--hole:{name}-->")
+
+
+def render(template: str, context: Callable[[], dict], holes: dict[str, Callable[[], str]] | None = None) -> str:
     """`template` (which extends base.html) for this request: its blocks kept per language, host and full
-    path (query string included), its layout rendered now. `context()` is called only when the blocks are not
-    kept; it may raise (a 404)."""
+    path (query string included), its layout and `holes` (name -> its HTML now) rendered now. `context()` is
+    called only when the blocks are not kept; it may raise (a 404)."""
     made = {}
 
     def compute() -> dict | None:
@@ -33,8 +42,14 @@ def render(template: str, context: Callable[[], dict]) -> str:
 
     blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
     if blocks is None:  # personal: rendered in full, as any other page
-        return render_template(template, **made["context"])
-    return render_template("catalog/kept_page.html", kept_blocks=blocks)
+        html = render_template(template, **made["context"])
+    else:
+        html = render_template("catalog/kept_page.html", kept_blocks=blocks)
+    for name, fill in (holes or {}).items():
+        marker = f"<!--hole:{name}-->"
+        if marker in html:
+            html = html.replace(marker, str(fill()), 1)
+    return html
 
 
 class _Watch:

@@ -116,6 +116,7 @@ def shared_for_visitors(view):
 
 
 bp.add_app_template_global(cards.render_cards, "product_cards")
+bp.add_app_template_global(blocks.hole, "hole")
 bp.add_app_template_global(queries.stock_state, "stock_state")
 bp.add_app_template_global(queries.saving_percent, "saving_percent")
 
@@ -205,13 +206,17 @@ def _product_page(slug: str, alert_error=None, status: int = 200):
     if found is None:
         abort(404)
     item, related = found
-    canonical = url_for("catalog.product", slug=slug, _external=True)
-    image = _og_image(item)
-    return render_template("catalog/product.html", product=item, related=related,
-                           trail=queries.category_tree().trail(item.category),
-                           members=item.seller.members, canonical=canonical, og_image=image,
-                           rupees=_rupees(item.price_paise), jsonld=_product_jsonld(item, canonical, image),
-                           alert_error=alert_error), status
+
+    def context() -> dict:
+        canonical = url_for("catalog.product", slug=slug, _external=True)
+        image = _og_image(item)
+        return dict(product=item, related=related, trail=queries.category_tree().trail(item.category),
+                    members=item.seller.members, canonical=canonical, og_image=image, rupees=_rupees(item.price_paise),
+                    jsonld=_product_jsonld(item, canonical, image))
+
+    holes = {"bulk": lambda: render_template("catalog/_bulk.html", product=item),
+             "buy": lambda: render_template("catalog/_buy.html", product=item, alert_error=alert_error)}
+    return blocks.render("catalog/product.html", context, holes), status
 
 
 @bp.post("/p/<slug>/notify")
