@@ -40,6 +40,9 @@ PRODUCTS = 200
 CUSTOMER = "+919800000001"
 PASSWORD = "bench-password"
 IN_CATEGORY = 60  # more than a page, so the page shows 24 and a pager
+# Sent with every request, the login's too: Flask-Login ties a session to its browser (address and agent), and
+# a session used from another "browser" is marked not fresh again on every request (a new cookie each time).
+USER_AGENT = "Mozilla/5.0 (Linux; Android 11; haat-bench) Mobile"
 
 bare_app = Flask(__name__)
 
@@ -130,6 +133,7 @@ def session_cookie(env: dict) -> str:
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "MEDIA_ROOT": env["MEDIA_ROOT"],
                       "SECRET_KEY": env["SECRET_KEY"], "SEARCH_INDEX_DIR": env["SEARCH_INDEX_DIR"]})
     client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
     response = client.post("/login", data={"login": CUSTOMER, "password": PASSWORD, "csrf_token": token})
     if response.status_code != 302:
@@ -148,7 +152,7 @@ def free_port() -> int:
 
 def get(port: int, path: str, cookie: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    headers = {"Accept-Language": "hi-IN,hi;q=0.9"}
+    headers = {"Accept-Language": "hi-IN,hi;q=0.9", "User-Agent": USER_AGENT}
     if cookie:
         headers["Cookie"] = cookie
     try:

@@ -8,14 +8,17 @@ around them, for whoever asks, logged in or not. A block that used anything pers
 (it asked for the CSRF token, or wrote to the session) is not kept, so nothing personal can ever be served to
 someone else; the page is then rendered in full every time, as before.
 
-What is personal on such a page is a *hole*: the kept block holds `{{ hole("buy") }}`, a marker, and every
-request renders the hole's own small template (add to cart with the visitor's token) into it. Markers cannot
-come from data: everything a seller or customer writes is escaped before it reaches a block.
+What is personal on such a page is a *hole*: the page writes `{{ hole("catalog/_buy.html") }}`; in a kept
+block that is a marker, and every request includes the hole's own small template there (add to cart with the
+visitor's token), in the layout's render, from the values the view passes (`personal`). Markers cannot come from
+data: everything a seller or customer writes is escaped before it reaches a block.
 """
 
+import re
 from collections.abc import Callable
 
 from flask import current_app, render_template, request
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from marketplace.catalog import cards
@@ -23,17 +26,22 @@ from marketplace.core.kept import kept
 from marketplace.i18n import current_locale
 
 BLOCKS = ("title", "head", "content")
+_HOLE = re.compile(r"<!--hole:([\w/.-]+)-->")
 
 
-def hole(name: str) -> Markup:
-    """Where a personal piece goes in a kept block (a template global)."""
-    return Markup(f"<!--hole:{name}-->")
+@pass_context
+def hole(context, template: str) -> Markup:
+    """A personal piece of a page (a template global): the marker while blocks are being kept, else the
+    template rendered with the page's values."""
+    if context.get("keeping_blocks"):
+        return Markup(f"<!--hole:{template}-->")
+    return Markup(context.environment.get_template(template).render(context.get_all()))
 
 
-def render(template: str, context: Callable[[], dict], holes: dict[str, Callable[[], str]] | None = None) -> str:
+def render(template: str, context: Callable[[], dict], personal: dict | None = None) -> str:
     """`template` (which extends base.html) for this request: its blocks kept per language, host and full
-    path (query string included), its layout and `holes` (name -> its HTML now) rendered now. `context()` is
-    called only when the blocks are not kept; it may raise (a 404)."""
+    path (query string included); the layout and the holes rendered now, the holes from `personal`.
+    `context()` is called only when the blocks are not kept; it may raise (a 404)."""
     made = {}
 
     def compute() -> dict | None:
@@ -42,14 +50,8 @@ def render(template: str, context: Callable[[], dict], holes: dict[str, Callable
 
     blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
     if blocks is None:  # personal: rendered in full, as any other page
-        html = render_template(template, **made["context"])
-    else:
-        html = render_template("catalog/kept_page.html", kept_blocks=blocks)
-    for name, fill in (holes or {}).items():
-        marker = f"<!--hole:{name}-->"
-        if marker in html:
-            html = html.replace(marker, str(fill()), 1)
-    return html
+        return render_template(template, **made["context"], **(personal or {}))
+    return render_template("catalog/kept_page.html", kept_blocks=blocks, **(personal or {}))
 
 
 class _Watch:
@@ -78,7 +80,7 @@ def _blocks(template: str, context: dict) -> dict | None:
     """The page's blocks rendered on their own, in the Jinja context a full render would have (the template's
     top-level assignments and imports run first); None if rendering them touched anything personal."""
     app = current_app._get_current_object()
-    full = dict(context)
+    full = dict(context, keeping_blocks=True)
     app.update_template_context(full)
     watch = _Watch(full.get("current_user"))
     full["csrf_token"], full["current_user"] = watch.csrf_token, watch.user()
@@ -88,8 +90,17 @@ def _blocks(template: str, context: dict) -> dict | None:
     for _ in page.root_render_func(ctx):  # runs the top level; the whole page's output is not needed
         pass
     watch.watching = True
-    blocks = {name: Markup("".join(ctx.blocks[name][0](ctx))) for name in BLOCKS if name in ctx.blocks}
+    blocks = {name: _parts("".join(ctx.blocks[name][0](ctx))) for name in BLOCKS if name in ctx.blocks}
     if watch.used:
         app.logger.warning("%s: its blocks are personal and are not kept", template)
         return None
     return blocks
+
+
+def _parts(html: str) -> tuple[tuple[str, str], ...]:
+    """A block as ("html", text) and ("hole", template) parts, in order."""
+    parts, at = [], 0
+    for found in _HOLE.finditer(html):
+        parts += [("html", html[at:found.start()]), ("hole", found.group(1))]
+        at = found.end()
+    return (*parts, ("html", html[at:]))

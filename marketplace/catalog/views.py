@@ -214,9 +214,7 @@ def _product_page(slug: str, alert_error=None, status: int = 200):
                     members=item.seller.members, canonical=canonical, og_image=image, rupees=_rupees(item.price_paise),
                     jsonld=_product_jsonld(item, canonical, image))
 
-    holes = {"bulk": lambda: render_template("catalog/_bulk.html", product=item),
-             "buy": lambda: render_template("catalog/_buy.html", product=item, alert_error=alert_error)}
-    return blocks.render("catalog/product.html", context, holes), status
+    return blocks.render("catalog/product.html", context, {"product": item, "alert_error": alert_error}), status
 
 
 @bp.post("/p/<slug>/notify")
