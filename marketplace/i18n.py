@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from marketplace.core.formatting import format_inr, format_quantity, to_ist
@@ -83,6 +84,25 @@ def query_with(**changes) -> str:
     return urlencode(args, doseq=True)
 
 
+# The layout's words, on every page: translated once per process and language instead of a dozen look-ups a page.
+LAYOUT_WORDS = {
+    "haat": _l("Haat"), "title": _l("Haat — the village market"), "skip": _l("Skip to content"),
+    "search": _l("Search"), "search_hint": _l("Search haldi, हल्दी, masks…"), "account": _l("Account"),
+    "workers": _l("Workers"), "cart": _l("Cart"), "my_haat": _l("My Haat"), "log_out": _l("Log out"),
+    "log_in": _l("Log in"), "sign_up": _l("Sign up"),
+    "about": _l("Haat: products made by women's self-help groups and artisans of rural India."),
+}
+_layout_words: dict[str, dict[str, str]] = {}
+
+
+def layout_words() -> dict[str, str]:
+    locale = str(current_locale())
+    words = _layout_words.get(locale)
+    if words is None:
+        words = _layout_words[locale] = {key: str(text) for key, text in LAYOUT_WORDS.items()}
+    return words
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Kolkata")
     _install_fast_gettext(app)
@@ -90,4 +110,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["inr"] = format_inr
     app.jinja_env.filters["qty"] = format_quantity
     app.jinja_env.filters["ist"] = _ist
-    app.jinja_env.globals.update(localized=localized, query_with=query_with, get_locale=get_locale)
+    app.jinja_env.globals.update(localized=localized, query_with=query_with, get_locale=get_locale,
+                                 layout_words=layout_words)
