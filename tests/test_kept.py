@@ -94,3 +94,24 @@ def test_nothing_is_kept_when_turned_off(app, client, shop, monkeypatch):
     _quiet_write(Product, item.id, title_en="Quietly renamed")
     for page in _pages(client, org, item.slug):
         assert "Quietly renamed" in page
+
+
+def test_only_canonical_addresses_are_kept(app, client, shop, keeping):
+    """Anybody can invent query strings: only the page's own arguments, with values it would itself link to,
+    are kept, so nobody can fill the cache with copies of a page."""
+    from marketplace.extensions import cache as shared
+
+    def kept_blocks() -> int:
+        return sum(1 for key in shared.cache._cache if ":blocks:" in key)  # SimpleCache's own dict
+
+    org, item = shop
+    html(client, "/c/handicrafts")
+    before = kept_blocks()
+    for junk in ("?utm_source=x", "?page=99", "?page=abc", "?sort=nonsense", "?lang=xx", "?page=1&page=2"):
+        page = client.get(f"/c/handicrafts{junk}")
+        assert page.status_code == 200 and "Sujni quilt" in page.get_data(as_text=True)
+        client.get(f"/sellers/{org.slug}{junk}")
+        client.get(f"/p/{item.slug}{junk}")
+    assert kept_blocks() == before, [k for k in shared.cache._cache if ":blocks:" in k]
+    html(client, f"/p/{item.slug}")
+    assert kept_blocks() == before + 1

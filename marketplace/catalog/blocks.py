@@ -38,19 +38,29 @@ def hole(context, template: str) -> Markup:
     return Markup(context.environment.get_template(template).render(context.get_all()))
 
 
-def render(template: str, context: Callable[[], dict], personal: dict | None = None) -> str:
+def render(template: str, context: Callable[[], dict], personal: dict | None = None,
+           args: frozenset[str] = frozenset()) -> str:
     """`template` (which extends base.html) for this request: its blocks kept per language, host and full
     path (query string included); the layout and the holes rendered now, the holes from `personal`.
-    `context()` is called only when the blocks are not kept; it may raise (a 404)."""
+    `context()` is called only when the blocks are not kept; it may raise (a 404), and it may say `keep=False`
+    (a page number past the last page). Only URLs whose query holds nothing but `args` (and lang) are kept:
+    anything else would let anybody fill the cache with copies of a page."""
     made = {}
 
     def compute() -> dict | None:
         made["context"] = context()
-        return _blocks(template, made["context"])
+        return _blocks(template, made["context"]) if made["context"].pop("keep", True) else None
 
-    blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
-    if blocks is None:  # personal: rendered in full, as any other page
-        return render_template(template, **made["context"], **(personal or {}))
+    languages = (None, *current_app.config["LANGUAGES"])
+    repeated = len(request.args) != len(list(request.args.items(multi=True)))
+    if repeated or not set(request.args) <= args | {"lang"} or request.args.get("lang") not in languages:
+        made["context"] = context()
+        made["context"].pop("keep", None)
+        blocks = None
+    else:
+        blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
+    if blocks is None:  # personal, or not to be kept: rendered in full, as any other page
+        return render_template(template, **{**made["context"], **(personal or {})})
     return render_template("catalog/kept_page.html", kept_blocks=blocks, **(personal or {}))
 
 

@@ -176,7 +176,7 @@ def home():
 @bp.get("/c/<slug>")
 @shared_for_visitors
 def category(slug: str):
-    return blocks.render("catalog/category.html", lambda: _category_context(slug))
+    return blocks.render("catalog/category.html", lambda: _category_context(slug), args=frozenset({"sort", "page"}))
 
 
 def _category_context(slug: str) -> dict:
@@ -190,8 +190,9 @@ def _category_context(slug: str) -> dict:
     page = queries.category_products(current, sort, arg_int_or("page", 1, minimum=1))
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.category", slug=slug, _external=True, **canonical_args)
-    return dict(category=current, trail=tree.trail(current), children=tree.children(current), page=page, sort=sort,
-                sorts=queries.SORTS, canonical=canonical, og_image=_first_photo_url(page.items),
+    keep = request.args.get("page") in (None, str(page.number)) and request.args.get("sort") in (None, sort)
+    return dict(keep=keep, category=current, trail=tree.trail(current), children=tree.children(current), page=page,
+                sort=sort, sorts=queries.SORTS, canonical=canonical, og_image=_first_photo_url(page.items),
                 jsonld={"@context": "https://schema.org",
                         **_item_list(page.items, localized(current, "name"), canonical)})
 
@@ -309,7 +310,7 @@ def _product_jsonld(item, canonical: str, image: str | None) -> dict:
 @bp.get("/sellers/<slug>")
 @shared_for_visitors
 def seller(slug: str):
-    return blocks.render("catalog/seller.html", lambda: _seller_context(slug))
+    return blocks.render("catalog/seller.html", lambda: _seller_context(slug), args=frozenset({"page"}))
 
 
 def _seller_context(slug: str) -> dict:
@@ -320,7 +321,8 @@ def _seller_context(slug: str) -> dict:
     canonical_args = {"page": page.number} if page.number > 1 else {}
     canonical = url_for("catalog.seller", slug=slug, _external=True, **canonical_args)
     image = _image_url(org.photo) or _first_photo_url(page.items)
-    return dict(seller=org, page=page, members=org.members, canonical=canonical, og_image=image,
+    return dict(keep=request.args.get("page") in (None, str(page.number)), seller=org, page=page,
+                members=org.members, canonical=canonical, og_image=image,
                 jsonld=_seller_jsonld(org, canonical, image, page.items))
 
 

@@ -46,6 +46,8 @@ def kept(name: str, *parts, compute: Callable[[], T]) -> T:
     if value is not None:
         return value
     value = compute()
+    if value is None:
+        return None
     try:
         cache.set(key, value, timeout=lifetime)
     except Exception:  # noqa: BLE001
