@@ -165,14 +165,6 @@ def _photos_of(product_ids: list[int]) -> dict[int, list[ProductPhoto]]:
     return photos
 
 
-def _primary(photos: list[ProductPhoto]) -> tuple[CardImage | None, str | None]:
-    photo = next((p for p in photos if p.is_primary), photos[0] if photos else None)
-    if photo is None:
-        return None, None
-    img = photo.image
-    return CardImage(img.sha256, img.width, img.height, img.widths), photo.alt_text
-
-
 def _page(stmt, sort: str, number: int) -> Page:
     total = db.session.scalar(stmt.with_only_columns(func.count(Product.id)).order_by(None))
     pages = max(1, -(-total // PAGE_SIZE))
@@ -305,29 +297,32 @@ def public_group(slug: str) -> GroupFacts | None:
     return kept("group", slug, compute=read)
 
 
-def product_page(slug: str, related: int = 8) -> tuple[ProductFacts, list[Card]] | None:
-    """The product with its photos, and up to `related` cards of others in its category."""
-    return kept("product-page", slug, related, compute=lambda: _read_product_page(slug, related))
+def product_facts(slug: str) -> ProductFacts | None:
+    """The product page's product with its photos, group and category (None: customers may not see it)."""
+    return kept("product", slug, compute=lambda: _read_product(slug))
 
 
-def _read_product_page(slug: str, related: int) -> tuple[ProductFacts, list[Card]] | None:
+def related_cards(product: ProductFacts, limit: int = 8) -> list[Card]:
+    """Up to `limit` cards of others in the product's category ("you may also like")."""
+    return kept("related", product.category_id, product.id, limit, compute=lambda: _cards(
+        _visible().where(Product.category_id == product.category_id, Product.id != product.id)
+        .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(limit)))
+
+
+def _read_product(slug: str) -> ProductFacts | None:
     product = visible_product(slug)
     if product is None:
         return None
-    rows = _card_rows(_visible().where(Product.category_id == product.category_id, Product.id != product.id)
-                      .order_by(SOLD_OUT_LAST, *SORTS["new"]).limit(related))
-    photos = _photos_of([product.id, *(row[0] for row in rows)])  # the gallery's and the cards' in one query
     category = product.category
-    facts = ProductFacts(
+    return ProductFacts(
         product.id, product.slug, product.seller_id, product.category_id, product.title_hi, product.title_en,
         product.description_hi, product.description_en, product.price_paise, product.mrp_paise, product.stock,
         product.lead_time_days, product.min_order_qty, product.unit, product.pack_size, product.weekly_capacity,
         tuple(VariantFacts(v.id, v.size, v.colour, v.sku, v.price_paise, v.stock) for v in product.variants),
-        tuple(PhotoFacts(_image(p.image), p.alt_text, p.is_primary) for p in photos[product.id]),
+        tuple(PhotoFacts(_image(p.image), p.alt_text, p.is_primary) for p in _photos_of([product.id])[product.id]),
         _group_facts(product.seller),
         CategoryNode(category.id, category.parent_id, category.slug, category.name_en, category.name_hi,
                      category.position))
-    return facts, [Card(*row, *_primary(photos[row[0]])) for row in rows]
 
 
 def stock_state(product: Product) -> tuple[str, int | None]:

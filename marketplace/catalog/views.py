@@ -203,16 +203,16 @@ def product(slug: str):
 
 
 def _product_page(slug: str, alert_error=None, status: int = 200):
-    found = queries.product_page(slug)
-    if found is None:
+    item = queries.product_facts(slug)
+    if item is None:
         abort(404)
-    item, related = found
 
     def context() -> dict:
         canonical = url_for("catalog.product", slug=slug, _external=True)
         image = _og_image(item)
-        return dict(product=item, related=related, trail=queries.category_tree().trail(item.category),
-                    members=item.seller.members, canonical=canonical, og_image=image, rupees=_rupees(item.price_paise),
+        return dict(product=item, related=queries.related_cards(item),
+                    trail=queries.category_tree().trail(item.category), members=item.seller.members,
+                    canonical=canonical, og_image=image, rupees=_rupees(item.price_paise),
                     jsonld=_product_jsonld(item, canonical, image))
 
     return blocks.render("catalog/product.html", context, {"product": item, "alert_error": alert_error}), status
