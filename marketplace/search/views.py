@@ -12,7 +12,7 @@ bp.after_app_request(services.apply_after_response)
 def results():
     form, filters, page = forms.parse(request.args)
     found = services.search(form.q.data, filters, form.sort.data, page)
-    return render_template("search/results.html", form=form, r=found)
+    return render_template("search/results.html", form=form, r=found, sorts=services.in_language(forms.SORT_LABELS))
 
 
 @bp.get("/search/suggest")
