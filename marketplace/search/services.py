@@ -113,8 +113,11 @@ def _pending_rows() -> list[OutboxEntry]:
     return list(db.session.scalars(stmt))
 
 
+_ANY_PENDING = select(exists().where(OutboxEntry.topic.in_(TOPICS)))  # built once: every search asks
+
+
 def has_pending() -> bool:
-    return bool(db.session.scalar(select(exists().where(OutboxEntry.topic.in_(TOPICS)))))
+    return bool(db.session.scalar(_ANY_PENDING))
 
 
 def _apply(backend: Backend, rows: list[OutboxEntry]) -> None:
@@ -318,23 +321,23 @@ def _facet_labels(backend: Backend, category_ids: set, district_ids: set) -> dic
     return labels
 
 
-def _category_facet(counts: dict, filters: Filters, cats: dict) -> Facet:
+def _category_facet(counts: dict, filters: Filters, cats: dict, title: str) -> Facet:
     """Top-level categories, or the children of the chosen one, with their counts."""
     values = [FacetValue(cid, counts[cid], hi, en) for cid, (hi, en, parent_id) in cats.items()
               if parent_id == filters.category and counts.get(cid)]
     if filters.category in cats:
         hi, en, _ = cats[filters.category]
         values.insert(0, FacetValue(filters.category, counts.get(filters.category, 0), hi, en, True))
-    return Facet("category", in_language(FACET_TITLES)["category"], values, filters.category)
+    return Facet("category", title, values, filters.category)
 
 
-def _district_facet(counts: dict, filters: Filters, names: dict) -> Facet:
+def _district_facet(counts: dict, filters: Filters, names: dict, title: str) -> Facet:
     top = sorted((d for d in counts if d in names), key=lambda d: -counts[d])[:DISTRICTS_SHOWN]
     if filters.district in names and filters.district not in top:
         top.append(filters.district)
     values = [FacetValue(d, counts.get(d, 0), *names[d], d == filters.district) for d in top]
     values.sort(key=lambda v: (not v.selected, -v.count, v.label_en))
-    return Facet("district", in_language(FACET_TITLES)["district"], values, filters.district)
+    return Facet("district", title, values, filters.district)
 
 
 def in_language(labels: dict) -> dict:
@@ -350,10 +353,10 @@ def in_language(labels: dict) -> dict:
     return found
 
 
-def _fixed_facet(name: str, labels: dict, counts: dict, selected) -> Facet:
+def _fixed_facet(name: str, labels: dict, counts: dict, selected, title: str) -> Facet:
     values = [FacetValue(v, counts[v], label, label, v == selected) for v, label in in_language(labels).items()
               if counts.get(v) or v == selected]
-    return Facet(name, in_language(FACET_TITLES)[name], values, selected)
+    return Facet(name, title, values, selected)
 
 
 def _facets(backend: Backend, counts: dict, filters: Filters) -> list[Facet]:
@@ -361,12 +364,16 @@ def _facets(backend: Backend, counts: dict, filters: Filters) -> list[Facet]:
         return []
     chosen = {filters.category} - {None}, {filters.district} - {None}
     labels = _facet_labels(backend, set(counts["category"]) | chosen[0], set(counts["district"]) | chosen[1])
+    titles = in_language(FACET_TITLES)
     return [
-        _category_facet(counts["category"], filters, labels["category"]),
-        _district_facet(counts["district"], filters, labels["district"]),
-        _fixed_facet("kind", KIND_LABELS, {k: counts["kind"].get(k, 0) for k in SELLER_KINDS}, filters.kind),
-        _fixed_facet("price", PRICE_LABELS, {k: counts["price"].get(k, 0) for k in PRICE_BAND_KEYS}, filters.price),
-        _fixed_facet("in_stock", STOCK_LABELS, {True: counts["in_stock"].get(True, 0)}, filters.in_stock or None),
+        _category_facet(counts["category"], filters, labels["category"], titles["category"]),
+        _district_facet(counts["district"], filters, labels["district"], titles["district"]),
+        _fixed_facet("kind", KIND_LABELS, {k: counts["kind"].get(k, 0) for k in SELLER_KINDS}, filters.kind,
+                     titles["kind"]),
+        _fixed_facet("price", PRICE_LABELS, {k: counts["price"].get(k, 0) for k in PRICE_BAND_KEYS}, filters.price,
+                     titles["price"]),
+        _fixed_facet("in_stock", STOCK_LABELS, {True: counts["in_stock"].get(True, 0)}, filters.in_stock or None,
+                     titles["in_stock"]),
     ]
 
 

@@ -192,17 +192,13 @@ class Segment:
             self._postings_kept += len(ids) + 1
         return found
 
-    def lengths(self, leaf, field: str) -> Callable[[int], int]:
-        """A document's length in `field`, as Whoosh's scorer reads it."""
+    def lengths(self, leaf, field: str, docs: Iterable[int]) -> dict[int, int]:
+        """Documents' lengths in `field` (at least those of `docs`), as Whoosh's scorer reads them."""
         kept = self._lengths.setdefault(field, {})
-
-        def length(docnum: int) -> int:
-            n = kept.get(docnum)
-            if n is None:
-                n = kept[docnum] = leaf.doc_field_length(docnum, field, 1)
-            return n
-
-        return length
+        for d in docs:
+            if d not in kept:
+                kept[d] = leaf.doc_field_length(d, field, 1)
+        return kept
 
     def column(self, leaf, field: str) -> list:
         if field not in self._columns:
@@ -318,58 +314,55 @@ def _only(tree, present: int):
     return b if a is None else a if b is None else (a, b)
 
 
-def _add(tree, scores: dict) -> float:
+def _add(tree, scores: list[dict], docs: list[int]) -> list[float]:
+    """The documents' sums along `tree` (each has every term of it)."""
     if isinstance(tree, int):
-        return scores[tree]
-    return _add(tree[0], scores) + _add(tree[1], scores)
+        return [scores[tree][d] for d in docs]
+    return [a + b for a, b in zip(_add(tree[0], scores, docs), _add(tree[1], scores, docs), strict=True)]
 
 
 def _scores(searcher, seg: "Segment", leaf, terms: list, match_all: bool, docs: list[int]) -> list[float]:
     """BM25F scores of `docs` (this segment's numbers), as Whoosh's scorer works them out."""
-    weighting = searcher.weighting  # Whoosh's default BM25F, one B for every field
-    rows: dict[int, dict] = {d: {} for d in docs}
-    flat = [t for group in terms for t in group]
-    for j, (field, term) in enumerate(flat):
+    B, K1 = searcher.weighting.B, searcher.weighting.K1  # Whoosh's default BM25F: one B for every field
+    present = dict.fromkeys(docs, 0)  # document -> bit j set for each term j it has
+    scores: list[dict[int, float]] = []  # term j -> document -> its score for the term
+    for j, (field, term) in enumerate(t for group in terms for t in group):
         ids, weights, _, _ = seg.postings(leaf, field, term)
+        got = {}
+        scores.append(got)
         if not ids:
             continue
-        idf, avgfl = searcher.idf(field, term), searcher.avg_field_length(field) or 1
-        length = seg.lengths(leaf, field)
         if len(docs) * 8 < len(ids):  # a few documents among long postings: look them up
-            pairs = ((d, i) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d)
-            pairs = ((d, weights[i]) for d, i in pairs)
+            pairs = [(d, weights[i]) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
         else:
-            pairs = zip(ids, weights, strict=True)
+            pairs = [(d, w) for d, w in zip(ids, weights, strict=True) if d in present]
+        idf, avgfl, bit = searcher.idf(field, term), searcher.avg_field_length(field) or 1, 1 << j
+        length = seg.lengths(leaf, field, (d for d, _ in pairs))
         for d, w in pairs:
-            row = rows.get(d)
-            if row is not None:
-                row[j] = bm25(idf, w, length(d), avgfl, weighting.B, weighting.K1)
+            got[d] = bm25(idf, w, length[d], avgfl, B, K1)
+            present[d] |= bit
     tree = _score_tree(leaf, seg, terms, match_all)
-    shapes: dict[int, object] = {}
-    found = []
-    for d in docs:
-        row = rows[d]
-        present = sum(1 << j for j in row)
-        shape = shapes.get(present)
-        if shape is None:
-            shape = shapes[present] = _only(tree, present)
-        found.append(_add(shape, row))
-    return found
+    alike: dict[int, list[int]] = {}  # documents with the same terms add up the same way
+    for d, bits in present.items():
+        alike.setdefault(bits, []).append(d)
+    found: dict[int, float] = {}
+    for bits, group in alike.items():
+        found.update(zip(group, _add(_only(tree, bits), scores, group), strict=True))
+    return [found[d] for d in docs]
 
 
 SORT_COLUMNS = {"price_asc": ("price_paise", 1), "price_desc": ("price_paise", -1), "newest": ("published", -1)}
 
 
-def _page(searcher, parts: list, view: IndexView, request: Request, final: int) -> list[dict]:
+def _page(searcher, parts: list, view: IndexView, request: Request, terms: list, final: int) -> list[dict]:
     """The stored data of the requested page of `final`. Whatever the order asked for, what can be bought now
     comes first; by relevance, products named (or of a kind named) by the query come before mere mentions in a
     description, then the higher score; ties go by document number."""
     want = request.offset + request.limit
     stock = view.docs("in_stock", True)
     tiers = [final & stock, final & ~stock]
-    relevance = bool(request.groups) and request.sort not in SORT_COLUMNS
+    relevance = bool(terms) and request.sort not in SORT_COLUMNS
     if relevance:
-        terms = clauses(request, "body")
         named = _matching(parts, clauses(request, "kinds"), request.match_all)
         tiers = [tier & n for tier in tiers for n in (named, ~named)]
     else:
@@ -553,15 +546,16 @@ class WhooshBackend:
             return Answer(0, [], {f: {} for f in FACETS})
         view = self._index_view(searcher)
         parts = self._parts(searcher)
+        terms = clauses(request, "body")
         matched = view.live
-        if request.groups:
-            matched &= _matching(parts, clauses(request, "body"), request.match_all)
+        if terms:
+            matched &= _matching(parts, terms, request.match_all)
         active = {f: view.docs(f, v) for f, v in request.filters.active().items()}
         final = matched
         for bits in active.values():
             final &= bits
         facets = self._counts(view, matched, active) if request.facets else {}
-        hits = _page(searcher, parts, view, request, final) if final and request.limit else []
+        hits = _page(searcher, parts, view, request, terms, final) if final and request.limit else []
         return Answer(final.bit_count(), hits, facets)
 
     @staticmethod
