@@ -12,6 +12,7 @@ writer could not take the lock) is never stranded.
 """
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -39,6 +40,7 @@ TYPO_MIN_LETTERS = 5
 SUGGESTIONS = 8
 DISTRICTS_SHOWN = 12
 LABELS_TTL = 60.0  # seconds
+RESULTS_KEPT = 200  # result pages kept per process
 
 KIND_LABELS = {"shg": _l("Self-help group"), "odop": _l("ODOP unit"), "cluster": _l("Artisan cluster")}
 PRICE_LABELS = {
@@ -51,6 +53,8 @@ STOCK_LABELS = {True: _l("In stock now")}
 _backends: dict[tuple, Backend] = {}
 _labels: dict[tuple, tuple[float, dict]] = {}
 _in_language: dict[tuple, dict] = {}
+_results: dict[tuple, tuple[float, "Results"]] = {}  # oldest first
+_results_lock = threading.Lock()
 
 
 def get_backend() -> Backend:
@@ -104,6 +108,7 @@ def close_backends() -> None:
             close()
     _backends.clear()
     _labels.clear()
+    _results.clear()
 
 
 # -- keeping the index true -----------------------------------------------------------------------------------
@@ -378,8 +383,31 @@ def _facets(backend: Backend, counts: dict, filters: Filters) -> list[Facet]:
 
 
 def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: int = 1) -> Results:
+    """A page of results. Pages are kept per process under the index version they were found in (and the
+    language of their labels): any change reaching the index gives new keys at once, in every process, as search
+    itself would see it; the outbox is applied first, as for every search. Kept no longer than the labels of
+    categories and districts (LABELS_TTL). Callers must not change what they get."""
     _catch_up()
     backend = get_backend()
+    version = backend.version()
+    if version is None:  # a backend that cannot tell when it changed: nothing is kept
+        return _search(backend, q, filters, sort, page)
+    key = (q, filters, sort, page, str(get_locale()) if has_request_context() else None, id(backend), version)
+    now = time.monotonic()
+    with _results_lock:
+        kept = _results.get(key)
+    if kept and now - kept[0] < LABELS_TTL:
+        return kept[1]
+    found = _search(backend, q, filters, sort, page)
+    with _results_lock:
+        _results.pop(key, None)
+        _results[key] = (now, found)
+        while len(_results) > RESULTS_KEPT:
+            del _results[next(iter(_results))]  # the oldest
+    return found
+
+
+def _search(backend: Backend, q: str, filters: Filters, sort: str, page: int) -> Results:
     text = q[:MAX_QUERY_CHARS]
     qwords = parse_query(text, MAX_WORDS)
     shortened = len(q) > MAX_QUERY_CHARS or len(words(text)) > MAX_WORDS

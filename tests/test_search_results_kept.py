@@ -1,0 +1,80 @@
+"""Result pages are kept per process under the index version: a repeated search is answered from memory, and
+any change that reaches the index, however it was made, is in the very next search."""
+
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.catalog import services as catalog
+from marketplace.core.outbox import record_change
+from marketplace.extensions import db
+from marketplace.search import services
+
+from . import factories
+from .test_search_backends import using_backend
+
+
+@pytest.fixture
+def shop(app, geo, tmp_path, monkeypatch):
+    with using_backend("whoosh", app, tmp_path, monkeypatch):
+        member = factories.user(Role.SELLER)
+        org = factories.seller(geo["Kahara"], members=[member])
+        spices = factories.make_category("spices", name_en="Spices", name_hi="मसाले")
+        items = [factories.make_product(org, spices, title_en=f"Turmeric powder {n} g", title_hi="हल्दी पाउडर",
+                                        price=10000 + n, stock=5) for n in (100, 200, 500)]
+        services.reindex()
+        yield {"member": member, "items": items}
+
+
+def shown(found) -> dict[int, tuple]:
+    return {h.id: (h.title_en, h.price_paise, h.stock) for h in found.hits}
+
+
+def test_a_repeated_search_is_kept_and_every_change_shows_at_once(shop):
+    member, (small, medium, large) = shop["member"], shop["items"]
+    first = services.search("haldi")
+    assert services.search("haldi") is first  # kept: the assertions below would pass without it otherwise
+    assert set(shown(first)) == {small.id, medium.id, large.id}
+
+    catalog.update_product(small, member, title_en="Turmeric root 100 g", price_paise=9000)
+    catalog.set_stock(medium, 0, member)
+    services.apply_pending()
+    again = services.search("haldi")
+    assert again is not first
+    assert shown(again)[small.id] == ("Turmeric root 100 g", 9000, 5)
+    assert shown(again)[medium.id][2] == 0 and again.hits[-1].id == medium.id  # sold out: last
+    assert again.facets[-1].values[0].count == 2  # in stock now
+
+    catalog.pause(large, member)
+    services.apply_pending()
+    assert set(shown(services.search("haldi"))) == {small.id, medium.id}
+
+
+def test_a_change_not_yet_applied_is_caught_up_before_a_kept_page_is_used(shop):
+    small = shop["items"][0]
+    services.search("haldi")
+    small.title_en, small.price_paise = "Turmeric fingers", 8000  # e.g. a command-line tool
+    record_change("product", small.id)
+    db.session.commit()
+    assert shown(services.search("haldi"))[small.id] == ("Turmeric fingers", 8000, 5)
+
+
+def test_pages_are_kept_per_language_and_only_for_a_while(app, shop, monkeypatch):
+    with app.app_context(), app.test_request_context("/search?q=haldi&lang=en"):  # a new `g`: language unknown
+        app.preprocess_request()
+        english = services.search("haldi")
+    with app.app_context(), app.test_request_context("/search?q=haldi&lang=hi"):
+        app.preprocess_request()
+        hindi = services.search("haldi")
+        assert services.search("haldi") is hindi
+        assert [f.title for f in english.facets][:2] == ["Category", "District"]
+        assert [f.title for f in hindi.facets][:2] == ["श्रेणी", "ज़िला"]
+        monkeypatch.setattr(services, "LABELS_TTL", 0.0)  # category and district names are read again
+        assert services.search("haldi") is not hindi
+
+
+def test_only_so_many_pages_are_kept(shop, monkeypatch):
+    monkeypatch.setattr(services, "RESULTS_KEPT", 3)
+    first = services.search("haldi")
+    for q in ("turmeric", "powder", "हल्दी"):
+        services.search(q)
+    assert len(services._results) == 3 and services.search("haldi") is not first
