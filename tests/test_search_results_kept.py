@@ -1,11 +1,15 @@
 """Result pages are kept per process under the index version: a repeated search is answered from memory, and
 any change that reaches the index, however it was made, is in the very next search."""
 
+import time
+
 import pytest
+from sqlalchemy import insert
 
 from marketplace.accounts.models import Role
 from marketplace.catalog import services as catalog
-from marketplace.core.outbox import record_change
+from marketplace.core.outbox import OutboxEntry, record_change
+from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.search import services
 
@@ -78,3 +82,24 @@ def test_only_so_many_pages_are_kept(shop, monkeypatch):
     for q in ("turmeric", "powder", "हल्दी"):
         services.search(q)
     assert len(services._results) == 3 and services.search("haldi") is not first
+
+
+def test_the_outbox_is_asked_when_the_generation_moves_or_after_a_second(shop, monkeypatch):
+    """A change committed here bumps the catalogue's generation and is searched at once; one whose generation
+    this process cannot see (another process with its own memory cache: here a row written without the ORM)
+    waits at most CATCH_UP_SECONDS."""
+    small, medium = shop["items"][:2]
+    services.search("haldi")
+    small.price_paise = 8000
+    record_change("product", small.id)
+    db.session.commit()
+    assert shown(services.search("haldi"))[small.id][1] == 8000
+
+    medium.price_paise = 7000
+    db.session.execute(insert(OutboxEntry).values(topic="product", entity_id=medium.id, at=utcnow()))
+    db.session.commit()
+    clock = [time.monotonic()]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    assert shown(services.search("haldi"))[medium.id][1] != 7000  # within the second: not asked
+    clock[0] += services.CATCH_UP_SECONDS
+    assert shown(services.search("haldi"))[medium.id][1] == 7000

@@ -24,7 +24,7 @@ from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog import indexing
-from marketplace.core.outbox import OutboxEntry
+from marketplace.core.outbox import OutboxEntry, generation
 from marketplace.extensions import db
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
 from marketplace.search.base import PRICE_BAND_KEYS, SELLER_KINDS, Answer, Backend, Filters, Request
@@ -41,6 +41,7 @@ SUGGESTIONS = 8
 DISTRICTS_SHOWN = 12
 LABELS_TTL = 60.0  # seconds
 RESULTS_KEPT = 200  # result pages kept per process
+CATCH_UP_SECONDS = 1.0
 
 KIND_LABELS = {"shg": _l("Self-help group"), "odop": _l("ODOP unit"), "cluster": _l("Artisan cluster")}
 PRICE_LABELS = {
@@ -168,8 +169,18 @@ def reindex(progress=None, procs: int = 1) -> int:
 
 
 def _catch_up() -> None:
+    """Before a search, apply outbox rows nobody applied yet (changes made by command-line tools, or whose own
+    process could not). Asking the database costs a query, so it is asked when the catalogue's generation
+    (core/outbox.py: bumped after every commit that recorded a change, seen by every process sharing the cache)
+    moved since the last time, and otherwise once CATCH_UP_SECONDS have passed: a change made where this process
+    cannot see the generation move (another process with its own memory cache) waits no longer than that."""
+    seen = current_app.extensions.setdefault("search_caught_up", [None, -math.inf])  # generation, when
+    now, number = time.monotonic(), generation()
+    if number == seen[0] and number != -1 and now - seen[1] < CATCH_UP_SECONDS:
+        return
     if has_pending():
         apply_pending(blocking=False)
+    seen[:] = number, now
 
 
 @event.listens_for(Session, "after_flush")
