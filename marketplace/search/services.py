@@ -322,10 +322,10 @@ def _did_you_mean(backend: Backend, qwords: list[QueryWord], request: Request, t
     return suggestion if found and found >= total else None
 
 
-def _facet_labels(backend: Backend, category_ids: set, district_ids: set) -> dict:
+def _facet_labels(backend: Backend, version: object, category_ids: set, district_ids: set) -> dict:
     """Names of categories and districts. Every search page needs them and they rarely change, so they are
     kept per index version for a minute (and fetched again at once when an unknown id turns up)."""
-    key, now = (id(backend), backend.version()), time.monotonic()
+    key, now = (id(backend), version), time.monotonic()
     cached = _labels.get(key)
     if cached and now - cached[0] < LABELS_TTL:
         labels = cached[1]
@@ -375,11 +375,12 @@ def _fixed_facet(name: str, labels: dict, counts: dict, selected, title: str) ->
     return Facet(name, title, values, selected)
 
 
-def _facets(backend: Backend, counts: dict, filters: Filters) -> list[Facet]:
+def _facets(backend: Backend, version: object, counts: dict, filters: Filters) -> list[Facet]:
     if not counts:
         return []
     chosen = {filters.category} - {None}, {filters.district} - {None}
-    labels = _facet_labels(backend, set(counts["category"]) | chosen[0], set(counts["district"]) | chosen[1])
+    labels = _facet_labels(backend, version, set(counts["category"]) | chosen[0],
+                           set(counts["district"]) | chosen[1])
     titles = in_language(FACET_TITLES)
     return [
         _category_facet(counts["category"], filters, labels["category"], titles["category"]),
@@ -402,14 +403,14 @@ def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: 
     backend = get_backend()
     version = backend.version()
     if version is None:  # a backend that cannot tell when it changed: nothing is kept
-        return _search(backend, q, filters, sort, page)
+        return _search(backend, None, q, filters, sort, page)
     key = (q, filters, sort, page, str(get_locale()) if has_request_context() else None, id(backend), version)
     now = time.monotonic()
     with _results_lock:
         kept = _results.get(key)
     if kept and now - kept[0] < LABELS_TTL:
         return kept[1]
-    found = _search(backend, q, filters, sort, page)
+    found = _search(backend, version, q, filters, sort, page)
     with _results_lock:
         _results.pop(key, None)
         _results[key] = (now, found)
@@ -418,7 +419,7 @@ def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: 
     return found
 
 
-def _search(backend: Backend, q: str, filters: Filters, sort: str, page: int) -> Results:
+def _search(backend: Backend, version: object, q: str, filters: Filters, sort: str, page: int) -> Results:
     text = q[:MAX_QUERY_CHARS]
     qwords = parse_query(text, MAX_WORDS)
     shortened = len(q) > MAX_QUERY_CHARS or len(words(text)) > MAX_WORDS
@@ -438,7 +439,7 @@ def _search(backend: Backend, q: str, filters: Filters, sort: str, page: int) ->
         page = pages
         answer = backend.search(replace(request, offset=(page - 1) * PAGE_SIZE))
     results = Results(q=text, filters=filters, sort=sort, page=page, total=answer.total, pages=pages,
-                      hits=[Hit(h) for h in answer.hits], facets=_facets(backend, answer.facets, filters),
+                      hits=[Hit(h) for h in answer.hits], facets=_facets(backend, version, answer.facets, filters),
                       words=[w.text for w in qwords], relaxed=relaxed, shortened=shortened)
     if qwords and answer.total < FEW_RESULTS:
         results.did_you_mean = _did_you_mean(backend, qwords, request, answer.total)

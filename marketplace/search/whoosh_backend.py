@@ -29,7 +29,6 @@ from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, KEYWORD, STORED, TEXT, Schema
-from whoosh.scoring import bm25
 from whoosh.system import pack_uint
 
 from marketplace.search.analysis import KEY_PREFIX, IndicAnalyzer, index_terms, sound_key
@@ -154,6 +153,20 @@ def _leaves(reader) -> list:
     return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
 
 
+class Norms(dict):
+    """Document -> BM25's length part of its score in one field, worked out (when first asked for) exactly as
+    whoosh.scoring.bm25 does."""
+
+    def __init__(self, leaf, field: str, avgfl: float, B: float, K1: float):
+        super().__init__()
+        self.key, self.leaf, self.field = (avgfl, B, K1), leaf, field
+
+    def __missing__(self, docnum: int) -> float:
+        avgfl, B, K1 = self.key
+        norm = self[docnum] = K1 * ((1 - B) + B * self.leaf.doc_field_length(docnum, self.field, 1) / avgfl)
+        return norm
+
+
 class Segment:
     """What is read from one segment, once: a segment's documents never change (deleting one only marks it, and
     every use below is masked with the live documents), so this is kept while the segment is in the index, and a
@@ -169,7 +182,7 @@ class Segment:
         self.values = _segment_values(leaf)
         self._postings: dict[tuple[str, bytes], tuple] = {}
         self._postings_kept = 0
-        self._lengths: dict[str, dict[int, int]] = {}
+        self._norms: dict[str, Norms] = {}
         self._columns: dict[str, list] = {}
         self._stored: dict[int, dict] = {}
 
@@ -192,12 +205,12 @@ class Segment:
             self._postings_kept += len(ids) + 1
         return found
 
-    def lengths(self, leaf, field: str, docs: Iterable[int]) -> dict[int, int]:
-        """Documents' lengths in `field` (at least those of `docs`), as Whoosh's scorer reads them."""
-        kept = self._lengths.setdefault(field, {})
-        for d in docs:
-            if d not in kept:
-                kept[d] = leaf.doc_field_length(d, field, 1)
+    def norms(self, leaf, field: str, avgfl: float, B: float, K1: float) -> "Norms":
+        """BM25's length part of each document's scores in `field`; kept until the average length (another
+        version of the index) changes."""
+        kept = self._norms.get(field)
+        if kept is None or kept.key != (avgfl, B, K1) or kept.leaf is not leaf:  # reads through an open reader
+            kept = self._norms[field] = Norms(leaf, field, avgfl, B, K1)
         return kept
 
     def column(self, leaf, field: str) -> list:
@@ -322,24 +335,27 @@ def _add(tree, scores: list[dict], docs: list[int]) -> list[float]:
 
 
 def _scores(searcher, seg: "Segment", leaf, terms: list, match_all: bool, docs: list[int]) -> list[float]:
-    """BM25F scores of `docs` (this segment's numbers), as Whoosh's scorer works them out."""
+    """BM25F scores of `docs` (this segment's numbers): whoosh.scoring.bm25 for each term, the same operations in
+    the same order, and the terms' scores added up as Whoosh's matchers add them."""
     B, K1 = searcher.weighting.B, searcher.weighting.K1  # Whoosh's default BM25F: one B for every field
+    k1_1 = K1 + 1
     present = dict.fromkeys(docs, 0)  # document -> bit j set for each term j it has
     scores: list[dict[int, float]] = []  # term j -> document -> its score for the term
     for j, (field, term) in enumerate(t for group in terms for t in group):
         ids, weights, _, _ = seg.postings(leaf, field, term)
-        got = {}
-        scores.append(got)
         if not ids:
+            scores.append({})
             continue
         if len(docs) * 8 < len(ids):  # a few documents among long postings: look them up
             pairs = [(d, weights[i]) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
         else:
             pairs = [(d, w) for d, w in zip(ids, weights, strict=True) if d in present]
-        idf, avgfl, bit = searcher.idf(field, term), searcher.avg_field_length(field) or 1, 1 << j
-        length = seg.lengths(leaf, field, (d for d, _ in pairs))
-        for d, w in pairs:
-            got[d] = bm25(idf, w, length[d], avgfl, B, K1)
+        idf, avgfl = searcher.idf(field, term), searcher.avg_field_length(field) or 1
+        norm = seg.norms(leaf, field, avgfl, B, K1)
+        got = {d: idf * ((w * k1_1) / (w + norm[d])) for d, w in pairs}
+        scores.append(got)
+        bit = 1 << j
+        for d in got:
             present[d] |= bit
     tree = _score_tree(leaf, seg, terms, match_all)
     alike: dict[int, list[int]] = {}  # documents with the same terms add up the same way
@@ -576,8 +592,9 @@ class WhooshBackend:
         searcher = self._searcher()
         if searcher is None:
             return False
-        reader = searcher.reader()
-        return any(("title", t) in reader or ("body", t) in reader for t in terms)
+        parts = self._parts(searcher)  # in some segment's lexicon (as `term in reader`), read once per segment
+        return any(seg.postings(leaf, field, t.encode())[3] for t in terms for field in ("title", "body")
+                   for seg, leaf, _ in parts)
 
     def near_terms(self, term: str, maxdist: int) -> list[str]:
         searcher = self._searcher()
