@@ -78,7 +78,8 @@ def scores(backend, request: Request) -> tuple[dict, dict]:
     expected = {docnum: 0 - key for key, docnum in results.top_n}
     got = {}
     for seg, leaf, offset in backend._parts(searcher):
-        docs = docnums(_matching([(seg, leaf, 0)], terms, request.match_all) & ~set_of(leaf.segment().deleted_docs() or ()))
+        deleted = set_of(leaf.segment().deleted_docs() or ())
+        docs = docnums(_matching([(seg, leaf, 0)], terms, request.match_all) & ~deleted)
         got.update(zip([offset + d for d in docs], _scores(searcher, seg, leaf, terms, request.match_all, docs),
                        strict=True))
     return got, expected
