@@ -6,7 +6,7 @@ Layout of SEARCH_INDEX_DIR:
     gen-…/                Whoosh index directories (the previous one is kept for readers still on it)
 
 Readers keep one searcher per thread and reopen it when the index changed or the link moved. What is read from
-a segment (facet bitmaps, postings of searched terms, lengths, sort columns, stored data) is kept while the
+a segment (facet bitmaps, postings of searched terms, length norms, sort columns, stored data) is kept while the
 segment lives: matching and facet counts are bitmap operations, and only the documents ranked are scored.
 """
 
@@ -171,8 +171,8 @@ class Segment:
     """What is read from one segment, once: a segment's documents never change (deleting one only marks it, and
     every use below is masked with the live documents), so this is kept while the segment is in the index, and a
     small commit, which adds a small segment, costs only that segment's reading. Read lazily: facet bitmaps,
-    the postings of the terms searched for (the most recent ones, up to POSTINGS_KEPT), field lengths, the sort
-    columns and the stored display data of the documents shown."""
+    the postings of the terms searched for (the most recent ones, up to POSTINGS_KEPT), BM25's length norms
+    (while the average lengths stay), the sort columns and the stored display data of the documents shown."""
 
     POSTINGS_KEPT = 200_000
     STORED_KEPT = 5_000
