@@ -49,6 +49,18 @@ def test_facets_are_links_with_counts_and_filters_can_be_removed(client, catalog
     assert "3 products" in html  # turmeric, lemon pickle, masks: the chilli powder is out of stock
 
 
+@pytest.mark.parametrize("q", ["", "haldi%00x", "masala%00"])
+def test_facet_links_keep_the_search_and_go_back_to_page_1(client, catalogue, q):
+    """Every facet value's link is the search with that value (page 1), the chosen one's drops it; also when the
+    query holds the character that stands for a value in the links' query string."""
+    grocery = catalogue["cat:grocery"].id
+    _, html = page(client, f"?q={q}&sort=price_asc&page=2&lang=en&kind=shg")
+    keep = f"q={q}&amp;sort=price_asc&amp;page=1&amp;lang=en"
+    assert f'href="?{keep}&amp;kind=shg&amp;category={grocery}"' in html
+    assert f'href="?{keep}&amp;kind=shg&amp;in_stock=1"' in html
+    assert f'class="on" href="?{keep}&amp;kind="' in html
+
+
 def test_sorting_and_pages_keep_the_query(client, catalogue):
     # the chilli powder is cheaper but out of stock: sold-out items come last in every order (issue 13)
     _, html = page(client, "?q=powder&sort=price_asc&lang=en")

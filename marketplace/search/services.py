@@ -12,17 +12,19 @@ writer could not take the lock) is never stranded.
 """
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from functools import partial
 
 from flask import current_app, g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog import indexing
-from marketplace.core.outbox import OutboxEntry
+from marketplace.core.outbox import OutboxEntry, generation
 from marketplace.extensions import db
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
 from marketplace.search.base import PRICE_BAND_KEYS, SELLER_KINDS, Answer, Backend, Filters, Request
@@ -38,6 +40,8 @@ TYPO_MIN_LETTERS = 5
 SUGGESTIONS = 8
 DISTRICTS_SHOWN = 12
 LABELS_TTL = 60.0  # seconds
+RESULTS_KEPT = 200  # result pages kept per process
+CATCH_UP_SECONDS = 1.0
 
 KIND_LABELS = {"shg": _l("Self-help group"), "odop": _l("ODOP unit"), "cluster": _l("Artisan cluster")}
 PRICE_LABELS = {
@@ -46,8 +50,12 @@ PRICE_LABELS = {
 }
 FACET_TITLES = {"category": _l("Category"), "district": _l("District"), "kind": _l("Made by"),
                 "price": _l("Price"), "in_stock": _l("Availability")}
+STOCK_LABELS = {True: _l("In stock now")}
 _backends: dict[tuple, Backend] = {}
 _labels: dict[tuple, tuple[float, dict]] = {}
+_in_language: dict[tuple, dict] = {}
+_results: dict[tuple, tuple[float, "Results"]] = {}  # oldest first
+_results_lock = threading.Lock()
 
 
 def get_backend() -> Backend:
@@ -101,6 +109,7 @@ def close_backends() -> None:
             close()
     _backends.clear()
     _labels.clear()
+    _results.clear()
 
 
 # -- keeping the index true -----------------------------------------------------------------------------------
@@ -110,8 +119,11 @@ def _pending_rows() -> list[OutboxEntry]:
     return list(db.session.scalars(stmt))
 
 
+_ANY_PENDING = select(exists().where(OutboxEntry.topic.in_(TOPICS)))  # built once: every search asks
+
+
 def has_pending() -> bool:
-    return bool(db.session.scalar(select(exists().where(OutboxEntry.topic.in_(TOPICS)))))
+    return bool(db.session.scalar(_ANY_PENDING))
 
 
 def _apply(backend: Backend, rows: list[OutboxEntry]) -> None:
@@ -157,8 +169,18 @@ def reindex(progress=None, procs: int = 1) -> int:
 
 
 def _catch_up() -> None:
+    """Before a search, apply outbox rows nobody applied yet (changes made by command-line tools, or whose own
+    process could not). Asking the database costs a query, so it is asked when the catalogue's generation
+    (core/outbox.py: bumped after every commit that recorded a change, seen by every process sharing the cache)
+    moved since the last time, and otherwise once CATCH_UP_SECONDS have passed: a change made where this process
+    cannot see the generation move (another process with its own memory cache) waits no longer than that."""
+    seen = current_app.extensions.setdefault("search_caught_up", [None, -math.inf])  # generation, when
+    now, number = time.monotonic(), generation()
+    if number == seen[0] and number != -1 and now - seen[1] < CATCH_UP_SECONDS:
+        return
     if has_pending():
         apply_pending(blocking=False)
+    seen[:] = number, now
 
 
 @event.listens_for(Session, "after_flush")
@@ -300,10 +322,10 @@ def _did_you_mean(backend: Backend, qwords: list[QueryWord], request: Request, t
     return suggestion if found and found >= total else None
 
 
-def _facet_labels(backend: Backend, category_ids: set, district_ids: set) -> dict:
+def _facet_labels(backend: Backend, version: object, category_ids: set, district_ids: set) -> dict:
     """Names of categories and districts. Every search page needs them and they rarely change, so they are
     kept per index version for a minute (and fetched again at once when an unknown id turns up)."""
-    key, now = (id(backend), backend.version()), time.monotonic()
+    key, now = (id(backend), version), time.monotonic()
     cached = _labels.get(key)
     if cached and now - cached[0] < LABELS_TTL:
         labels = cached[1]
@@ -315,49 +337,89 @@ def _facet_labels(backend: Backend, category_ids: set, district_ids: set) -> dic
     return labels
 
 
-def _category_facet(counts: dict, filters: Filters, cats: dict) -> Facet:
+def _category_facet(counts: dict, filters: Filters, cats: dict, title: str) -> Facet:
     """Top-level categories, or the children of the chosen one, with their counts."""
     values = [FacetValue(cid, counts[cid], hi, en) for cid, (hi, en, parent_id) in cats.items()
               if parent_id == filters.category and counts.get(cid)]
     if filters.category in cats:
         hi, en, _ = cats[filters.category]
         values.insert(0, FacetValue(filters.category, counts.get(filters.category, 0), hi, en, True))
-    return Facet("category", FACET_TITLES["category"], values, filters.category)
+    return Facet("category", title, values, filters.category)
 
 
-def _district_facet(counts: dict, filters: Filters, names: dict) -> Facet:
+def _district_facet(counts: dict, filters: Filters, names: dict, title: str) -> Facet:
     top = sorted((d for d in counts if d in names), key=lambda d: -counts[d])[:DISTRICTS_SHOWN]
     if filters.district in names and filters.district not in top:
         top.append(filters.district)
     values = [FacetValue(d, counts.get(d, 0), *names[d], d == filters.district) for d in top]
     values.sort(key=lambda v: (not v.selected, -v.count, v.label_en))
-    return Facet("district", FACET_TITLES["district"], values, filters.district)
+    return Facet("district", title, values, filters.district)
 
 
-def _fixed_facet(name: str, labels: dict, counts: dict, selected) -> Facet:
-    values = [FacetValue(v, counts[v], label, label, v == selected) for v, label in labels.items()
+def in_language(labels: dict) -> dict:
+    """A module's dict of lazy strings, translated into the current language once per language and process: a
+    lazy string costs ~11 µs every time it is shown, and a results page shows some thirty. Outside a request
+    (no language chosen yet) the lazy strings themselves."""
+    if not has_request_context():
+        return labels
+    key = (id(labels), str(get_locale()))
+    found = _in_language.get(key)
+    if found is None:
+        found = _in_language[key] = {k: str(v) for k, v in labels.items()}
+    return found
+
+
+def _fixed_facet(name: str, labels: dict, counts: dict, selected, title: str) -> Facet:
+    values = [FacetValue(v, counts[v], label, label, v == selected) for v, label in in_language(labels).items()
               if counts.get(v) or v == selected]
-    return Facet(name, FACET_TITLES[name], values, selected)
+    return Facet(name, title, values, selected)
 
 
-def _facets(backend: Backend, counts: dict, filters: Filters) -> list[Facet]:
+def _facets(backend: Backend, version: object, counts: dict, filters: Filters) -> list[Facet]:
     if not counts:
         return []
     chosen = {filters.category} - {None}, {filters.district} - {None}
-    labels = _facet_labels(backend, set(counts["category"]) | chosen[0], set(counts["district"]) | chosen[1])
-    stock = {True: _l("In stock now")}
+    labels = _facet_labels(backend, version, set(counts["category"]) | chosen[0],
+                           set(counts["district"]) | chosen[1])
+    titles = in_language(FACET_TITLES)
     return [
-        _category_facet(counts["category"], filters, labels["category"]),
-        _district_facet(counts["district"], filters, labels["district"]),
-        _fixed_facet("kind", KIND_LABELS, {k: counts["kind"].get(k, 0) for k in SELLER_KINDS}, filters.kind),
-        _fixed_facet("price", PRICE_LABELS, {k: counts["price"].get(k, 0) for k in PRICE_BAND_KEYS}, filters.price),
-        _fixed_facet("in_stock", stock, {True: counts["in_stock"].get(True, 0)}, filters.in_stock or None),
+        _category_facet(counts["category"], filters, labels["category"], titles["category"]),
+        _district_facet(counts["district"], filters, labels["district"], titles["district"]),
+        _fixed_facet("kind", KIND_LABELS, {k: counts["kind"].get(k, 0) for k in SELLER_KINDS}, filters.kind,
+                     titles["kind"]),
+        _fixed_facet("price", PRICE_LABELS, {k: counts["price"].get(k, 0) for k in PRICE_BAND_KEYS}, filters.price,
+                     titles["price"]),
+        _fixed_facet("in_stock", STOCK_LABELS, {True: counts["in_stock"].get(True, 0)}, filters.in_stock or None,
+                     titles["in_stock"]),
     ]
 
 
 def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: int = 1) -> Results:
+    """A page of results. Pages are kept per process under the index version they were found in (and the
+    language of their labels): any change reaching the index gives new keys at once, in every process, as search
+    itself would see it; the outbox is applied first, as for every search. Kept no longer than the labels of
+    categories and districts (LABELS_TTL). Callers must not change what they get."""
     _catch_up()
     backend = get_backend()
+    version = backend.version()
+    if version is None:  # a backend that cannot tell when it changed: nothing is kept
+        return _search(backend, None, q, filters, sort, page)
+    key = (q, filters, sort, page, str(get_locale()) if has_request_context() else None, id(backend), version)
+    now = time.monotonic()
+    with _results_lock:
+        kept = _results.get(key)
+    if kept and now - kept[0] < LABELS_TTL:
+        return kept[1]
+    found = _search(backend, version, q, filters, sort, page)
+    with _results_lock:
+        _results.pop(key, None)
+        _results[key] = (now, found)
+        while len(_results) > RESULTS_KEPT:
+            del _results[next(iter(_results))]  # the oldest
+    return found
+
+
+def _search(backend: Backend, version: object, q: str, filters: Filters, sort: str, page: int) -> Results:
     text = q[:MAX_QUERY_CHARS]
     qwords = parse_query(text, MAX_WORDS)
     shortened = len(q) > MAX_QUERY_CHARS or len(words(text)) > MAX_WORDS
@@ -377,7 +439,7 @@ def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: 
         page = pages
         answer = backend.search(replace(request, offset=(page - 1) * PAGE_SIZE))
     results = Results(q=text, filters=filters, sort=sort, page=page, total=answer.total, pages=pages,
-                      hits=[Hit(h) for h in answer.hits], facets=_facets(backend, answer.facets, filters),
+                      hits=[Hit(h) for h in answer.hits], facets=_facets(backend, version, answer.facets, filters),
                       words=[w.text for w in qwords], relaxed=relaxed, shortened=shortened)
     if qwords and answer.total < FEW_RESULTS:
         results.did_you_mean = _did_you_mean(backend, qwords, request, answer.total)

@@ -5,30 +5,30 @@ Layout of SEARCH_INDEX_DIR:
     current -> gen-…      symlink to the live index; a rebuild writes a new gen-… and swaps the link
     gen-…/                Whoosh index directories (the previous one is kept for readers still on it)
 
-Readers keep one searcher per thread and reopen it when the index changed or the link moved. Facet counts
-intersect the matched documents with per-value bitmaps, kept per segment.
+Readers keep one searcher per thread and reopen it when the index changed or the link moved. What is read from
+a segment (facet bitmaps, postings of searched terms, length norms, sort columns, stored data) is kept while the
+segment lives: matching and facet counts are bitmap operations, and only the documents ranked are scored.
 """
 
 import fcntl
+import heapq
 import os
 import shutil
 import threading
 import time
 import uuid
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, KEYWORD, STORED, TEXT, Schema
-from whoosh.idsets import DocIdSet
-from whoosh.query import And, Every, Or, Term
-from whoosh.sorting import FieldFacet, QueryFacet, ScoreFacet
 from whoosh.system import pack_uint
 
 from marketplace.search.analysis import KEY_PREFIX, IndicAnalyzer, index_terms, sound_key
@@ -128,23 +128,20 @@ def bitmap(docnums: Iterable[int], size: int) -> int:
     return int.from_bytes(buf, "little")
 
 
-class Allowed(DocIdSet):
-    """A bitmap as Whoosh's search filter: constant-time membership."""
+_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
-    def __init__(self, bits: int):
-        self._bytes = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
 
-    def __bool__(self):
-        return True
-
-    def __contains__(self, docnum):
-        byte = docnum >> 3
-        return byte < len(self._bytes) and bool(self._bytes[byte] >> (docnum & 7) & 1)
+def docnums(bits: int) -> list[int]:
+    """The set bits of a bitmap, ascending."""
+    found = []
+    for i, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) >> 3, "little")):
+        if byte:
+            found.extend((i << 3) + b for b in _BYTE_BITS[byte])
+    return found
 
 
 def _segment_values(leaf) -> dict[str, dict]:
-    """One segment's facet value -> bitmap of its (local) documents. Segments never change, so this is
-    worked out once per segment; a small commit adds a small segment and only that one is read."""
+    """One segment's facet value -> bitmap of its (local) documents."""
     size = leaf.doc_count_all()
     return {facet: {_FACET_VALUE[facet](term.decode("utf-8")): bitmap(leaf.postings(facet, term).all_ids(), size)
                     for term in leaf.lexicon(facet)}
@@ -156,19 +153,93 @@ def _leaves(reader) -> list:
     return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
 
 
+class Norms(dict):
+    """Document -> BM25's length part of its score in one field, worked out (when first asked for) exactly as
+    whoosh.scoring.bm25 does."""
+
+    def __init__(self, leaf, field: str, avgfl: float, B: float, K1: float):
+        super().__init__()
+        self.key, self.leaf, self.field = (avgfl, B, K1), leaf, field
+
+    def __missing__(self, docnum: int) -> float:
+        avgfl, B, K1 = self.key
+        norm = self[docnum] = K1 * ((1 - B) + B * self.leaf.doc_field_length(docnum, self.field, 1) / avgfl)
+        return norm
+
+
+class Segment:
+    """What is read from one segment, once: a segment's documents never change (deleting one only marks it, and
+    every use below is masked with the live documents), so this is kept while the segment is in the index, and a
+    small commit, which adds a small segment, costs only that segment's reading. Read lazily: facet bitmaps,
+    the postings of the terms searched for (the most recent ones, up to POSTINGS_KEPT), BM25's length norms
+    (while the average lengths stay), the sort columns and the stored display data of the documents shown."""
+
+    POSTINGS_KEPT = 200_000
+    STORED_KEPT = 5_000
+
+    def __init__(self, leaf):
+        self.size = leaf.doc_count_all()
+        self.values = _segment_values(leaf)
+        self._postings: dict[tuple[str, bytes], tuple] = {}
+        self._postings_kept = 0
+        self._norms: dict[str, Norms] = {}
+        self._columns: dict[str, list] = {}
+        self._stored: dict[int, dict] = {}
+
+    def postings(self, leaf, field: str, term: bytes) -> tuple[list[int], list[float], int, int]:
+        """(document numbers, weights, bitmap, document frequency) of one term in this segment."""
+        found = self._postings.get((field, term))
+        if found is None:
+            ids, weights, frequency = [], [], 0
+            if (field, term) in leaf:
+                frequency = leaf.doc_frequency(field, term)  # deleted documents included, as Whoosh counts
+                m = leaf.postings(field, term)
+                while m.is_active():
+                    ids.append(m.id())
+                    weights.append(m.weight())
+                    m.next()
+            found = (ids, weights, bitmap(ids, self.size), frequency)
+            if self._postings_kept > self.POSTINGS_KEPT:
+                self._postings, self._postings_kept = {}, 0
+            self._postings[(field, term)] = found
+            self._postings_kept += len(ids) + 1
+        return found
+
+    def norms(self, leaf, field: str, avgfl: float, B: float, K1: float) -> "Norms":
+        """BM25's length part of each document's scores in `field`; kept until the average length (another
+        version of the index) changes."""
+        kept = self._norms.get(field)
+        if kept is None or kept.key != (avgfl, B, K1) or kept.leaf is not leaf:  # reads through an open reader
+            kept = self._norms[field] = Norms(leaf, field, avgfl, B, K1)
+        return kept
+
+    def column(self, leaf, field: str) -> list:
+        if field not in self._columns:
+            self._columns[field] = list(leaf.column_reader(field, translate=False))
+        return self._columns[field]
+
+    def stored(self, leaf, docnum: int) -> dict:
+        data = self._stored.get(docnum)
+        if data is None:
+            if len(self._stored) > self.STORED_KEPT:
+                self._stored = {}
+            data = self._stored[docnum] = leaf.stored_fields(docnum)["data"]
+        return data
+
+
 class IndexView:
     """One version of the index: the live documents and each facet value's documents, as bitmaps."""
 
-    def __init__(self, reader, segment_values):
+    def __init__(self, reader, segment: Callable[[object], Segment]):
         self.live = 0
         self.values: dict[str, dict] = {facet: {} for facet in FACETS}
         for leaf, offset in _leaves(reader):
-            segment = leaf.segment()
+            seg = leaf.segment()
             live = (1 << leaf.doc_count_all()) - 1
-            for d in segment.deleted_docs() if segment.has_deletions() else ():
+            for d in seg.deleted_docs() if seg.has_deletions() else ():
                 live &= ~(1 << d)
             self.live |= live << offset
-            for facet, values in segment_values(leaf).items():
+            for facet, values in segment(leaf).values.items():
                 merged = self.values[facet]
                 for value, bits in values.items():
                     merged[value] = merged.get(value, 0) | bits << offset
@@ -194,6 +265,141 @@ def _within(reader, field: str, word: str, maxdist: int) -> set[str]:
     swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(1, len(word) - 1))
     found.update(w for w in swaps if (field, w) in reader)
     return found
+
+
+# -- answering a query ------------------------------------------------------------------------------------------
+# The results are exactly those of Whoosh's own query objects and sorting collector (BM25F scores, summed in the
+# order Whoosh's matcher trees add them, ties by document number; tests/test_search_whoosh_exact.py compares
+# the two), worked out on the kept postings instead of through Whoosh's per-document matcher machinery, which
+# cost a search page ~6 ms of CPU.
+
+def clauses(request: Request, other: str) -> list[list[tuple[str, bytes]]]:
+    """Per query word, the (field, term) pairs that match it: titles, and `other` ("body" to find products,
+    "kinds" for the products a query names), in this order. Phonetic keys are only in titles."""
+    return [[("title", t.encode()) for t in sorted(group)]
+            + [(other, t.encode()) for t in sorted(group) if not t.startswith(KEY_PREFIX)]
+            for group in request.groups]
+
+
+def _matching(parts: list, terms: list, match_all: bool) -> int:
+    """The documents matching every group of terms (or any, without `match_all`), deleted ones included."""
+    found = 0
+    for seg, leaf, offset in parts:
+        bits = None
+        for group in terms:
+            either = 0
+            for field, term in group:
+                either |= seg.postings(leaf, field, term)[2]
+            bits = either if bits is None else (bits & either if match_all else bits | either)
+        found |= (bits or 0) << offset
+    return found
+
+
+def _weighted_tree(items: list[tuple[float, object]]):
+    """whoosh.util.make_weighted_tree's shape: the two lightest joined first, ties in their given order."""
+    items = sorted(items, key=itemgetter(0))
+    while len(items) > 1:
+        (wa, a), (wb, b) = items[0], items[1]
+        del items[:2]
+        items.insert(bisect_right(items, wa + wb, key=itemgetter(0)), (wa + wb, (a, b)))
+    return items[0][1]
+
+
+def _score_tree(leaf, seg: "Segment", terms: list, match_all: bool):
+    """In which order Whoosh adds up a document's term scores in this segment: a tree of term indices. Each
+    group is a union weighted by document frequency, the groups an intersection weighted by minus each one's
+    estimated size (a union when not all must match)."""
+    nodes, j = [], 0
+    for group in terms:
+        items = []
+        for field, term in group:
+            items.append((seg.postings(leaf, field, term)[3], j))
+            j += 1
+        nodes.append((min(sum(w for w, _ in items), leaf.doc_count()), _weighted_tree(items)))
+    return _weighted_tree([(-size, node) for size, node in nodes] if match_all else nodes)
+
+
+def _only(tree, present: int):
+    """The tree without the terms a document lacks (`present`: bit j set when it has term j)."""
+    if isinstance(tree, int):
+        return tree if present >> tree & 1 else None
+    a, b = _only(tree[0], present), _only(tree[1], present)
+    return b if a is None else a if b is None else (a, b)
+
+
+def _add(tree, scores: list[dict], docs: list[int]) -> list[float]:
+    """The documents' sums along `tree` (each has every term of it)."""
+    if isinstance(tree, int):
+        return [scores[tree][d] for d in docs]
+    return [a + b for a, b in zip(_add(tree[0], scores, docs), _add(tree[1], scores, docs), strict=True)]
+
+
+def _scores(searcher, seg: "Segment", leaf, terms: list, match_all: bool, docs: list[int]) -> list[float]:
+    """BM25F scores of `docs` (this segment's numbers): whoosh.scoring.bm25 for each term, the same operations in
+    the same order, and the terms' scores added up as Whoosh's matchers add them."""
+    B, K1 = searcher.weighting.B, searcher.weighting.K1  # Whoosh's default BM25F: one B for every field
+    k1_1 = K1 + 1
+    present = dict.fromkeys(docs, 0)  # document -> bit j set for each term j it has
+    scores: list[dict[int, float]] = []  # term j -> document -> its score for the term
+    for j, (field, term) in enumerate(t for group in terms for t in group):
+        ids, weights, _, _ = seg.postings(leaf, field, term)
+        if not ids:
+            scores.append({})
+            continue
+        if len(docs) * 8 < len(ids):  # a few documents among long postings: look them up
+            pairs = [(d, weights[i]) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
+        else:
+            pairs = [(d, w) for d, w in zip(ids, weights, strict=True) if d in present]
+        idf, avgfl = searcher.idf(field, term), searcher.avg_field_length(field) or 1
+        norm = seg.norms(leaf, field, avgfl, B, K1)
+        got = {d: idf * ((w * k1_1) / (w + norm[d])) for d, w in pairs}
+        scores.append(got)
+        bit = 1 << j
+        for d in got:
+            present[d] |= bit
+    tree = _score_tree(leaf, seg, terms, match_all)
+    alike: dict[int, list[int]] = {}  # documents with the same terms add up the same way
+    for d, bits in present.items():
+        alike.setdefault(bits, []).append(d)
+    found: dict[int, float] = {}
+    for bits, group in alike.items():
+        found.update(zip(group, _add(_only(tree, bits), scores, group), strict=True))
+    return [found[d] for d in docs]
+
+
+SORT_COLUMNS = {"price_asc": ("price_paise", 1), "price_desc": ("price_paise", -1), "newest": ("published", -1)}
+
+
+def _page(searcher, parts: list, view: IndexView, request: Request, terms: list, final: int) -> list[dict]:
+    """The stored data of the requested page of `final`. Whatever the order asked for, what can be bought now
+    comes first; by relevance, products named (or of a kind named) by the query come before mere mentions in a
+    description, then the higher score; ties go by document number."""
+    want = request.offset + request.limit
+    stock = view.docs("in_stock", True)
+    tiers = [final & stock, final & ~stock]
+    relevance = bool(terms) and request.sort not in SORT_COLUMNS
+    if relevance:
+        named = _matching(parts, clauses(request, "kinds"), request.match_all)
+        tiers = [tier & n for tier in tiers for n in (named, ~named)]
+    else:
+        column, sign = SORT_COLUMNS.get(request.sort, SORT_COLUMNS["newest"])
+    chosen: list[tuple] = []
+    for tier in tiers:
+        if len(chosen) >= want:
+            break
+        keyed = []
+        for n, (seg, leaf, offset) in enumerate(parts):
+            docs = docnums(tier >> offset & (1 << seg.size) - 1)
+            if not docs:
+                continue
+            if relevance:
+                values = _scores(searcher, seg, leaf, terms, request.match_all, docs)
+                keyed.extend((0 - v, offset + d, n, d) for v, d in zip(values, docs, strict=True))
+            else:
+                values = seg.column(leaf, column)
+                keyed.extend((sign * values[d], offset + d, n, d) for d in docs)
+        chosen.extend(heapq.nsmallest(want - len(chosen), keyed))
+    return [parts[n][0].stored(parts[n][1], d) for _, _, n, d in chosen[request.offset:want]]
 
 
 class WhooshBackend:
@@ -336,47 +542,36 @@ class WhooshBackend:
             if self._view is None or self._view[0] != key:
                 leaves = [leaf.segment().segment_id() for leaf, _ in _leaves(searcher.reader())]
                 self._segments = {k: v for k, v in self._segments.items() if k in leaves}
-                self._view = (key, IndexView(searcher.reader(), self._segment_values))
+                self._view = (key, IndexView(searcher.reader(), self._segment))
             return self._view[1]
 
-    def _segment_values(self, leaf) -> dict[str, dict]:
+    def _segment(self, leaf) -> Segment:
         segment_id = leaf.segment().segment_id()
-        if segment_id not in self._segments:
-            self._segments[segment_id] = _segment_values(leaf)
-        return self._segments[segment_id]
+        found = self._segments.get(segment_id)
+        if found is None:
+            found = self._segments[segment_id] = Segment(leaf)
+        return found
 
-    @staticmethod
-    def _query(request: Request):
-        # Phonetic keys are only in titles; the body has stems.
-        groups = [Or([Term("title", t) for t in sorted(group)]
-                     + [Term("body", t) for t in sorted(group) if not t.startswith(KEY_PREFIX)])
-                  for group in request.groups]
-        if not groups:
-            return None
-        return And(groups) if request.match_all else Or(groups)
-
-    @staticmethod
-    def _named(request: Request):
-        """Documents whose title or category names match the query (every group of it, when all must match)."""
-        groups = [Or([Term("title", t) for t in sorted(group)]
-                     + [Term("kinds", t) for t in sorted(group) if not t.startswith(KEY_PREFIX)])
-                  for group in request.groups]
-        return And(groups) if request.match_all else Or(groups)
+    def _parts(self, searcher) -> list[tuple[Segment, object, int]]:
+        """(what is kept of the segment, its reader in this searcher, its first document number) per segment."""
+        return [(self._segment(leaf), leaf, offset) for leaf, offset in _leaves(searcher.reader())]
 
     def search(self, request: Request) -> Answer:
         searcher = self._searcher()
         if searcher is None:
             return Answer(0, [], {f: {} for f in FACETS})
         view = self._index_view(searcher)
-        query = self._query(request)
-        size = searcher.reader().doc_count_all()
-        matched = view.live if query is None else bitmap(query.docs(searcher), size)
+        parts = self._parts(searcher)
+        terms = clauses(request, "body")
+        matched = view.live
+        if terms:
+            matched &= _matching(parts, terms, request.match_all)
         active = {f: view.docs(f, v) for f, v in request.filters.active().items()}
         final = matched
         for bits in active.values():
             final &= bits
         facets = self._counts(view, matched, active) if request.facets else {}
-        hits = self._page(searcher, query, request, final) if final and request.limit else []
+        hits = _page(searcher, parts, view, request, terms, final) if final and request.limit else []
         return Answer(final.bit_count(), hits, facets)
 
     @staticmethod
@@ -391,30 +586,15 @@ class WhooshBackend:
             counts[facet] = {v: n for v, n in values if n}
         return counts
 
-    @staticmethod
-    def _page(searcher, query, request: Request, final: int) -> list[dict]:
-        if request.sort == "price_asc":
-            order = FieldFacet("price_paise")
-        elif request.sort == "price_desc":
-            order = FieldFacet("price_paise", reverse=True)
-        elif request.sort == "newest" or query is None:
-            order = FieldFacet("published", reverse=True)
-        else:  # relevance: products named (or of a kind named) by the query before mere mentions in a description
-            order = [QueryFacet({"0": WhooshBackend._named(request)}, other="1"), ScoreFacet()]  # "0" sorts first
-        # whatever the order asked for, what can be bought now comes before what cannot
-        sortedby = [FieldFacet("in_stock", reverse=True), *(order if isinstance(order, list) else [order])]
-        results = searcher.search(query or Every(), filter=Allowed(final), limit=request.offset + request.limit,
-                                  sortedby=sortedby)
-        return [hit["data"] for hit in results[request.offset:request.offset + request.limit]]
-
     # -- the lexicon -----------------------------------------------------------------------------------------
 
     def known(self, terms: Iterable[str]) -> bool:
         searcher = self._searcher()
         if searcher is None:
             return False
-        reader = searcher.reader()
-        return any(("title", t) in reader or ("body", t) in reader for t in terms)
+        parts = self._parts(searcher)  # in some segment's lexicon (as `term in reader`), read once per segment
+        return any(seg.postings(leaf, field, t.encode())[3] for t in terms for field in ("title", "body")
+                   for seg, leaf, _ in parts)
 
     def near_terms(self, term: str, maxdist: int) -> list[str]:
         searcher = self._searcher()
