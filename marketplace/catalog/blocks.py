@@ -25,7 +25,7 @@ from marketplace.catalog import cards
 from marketplace.core.kept import kept
 from marketplace.i18n import current_locale
 
-BLOCKS = ("title", "head", "content")
+BLOCKS = ("title", "head", "content", "footer", "scripts")
 _HOLE = re.compile(r"<!--hole:([\w/.-]+)-->")
 
 
@@ -39,12 +39,14 @@ def hole(context, template: str) -> Markup:
 
 
 def render(template: str, context: Callable[[], dict], personal: dict | None = None,
-           args: frozenset[str] = frozenset()) -> str:
+           args: frozenset[str] | None = frozenset(), key: tuple = (), local: bool = False) -> str:
     """`template` (which extends base.html) for this request: its blocks kept per language, host and full
     path (query string included); the layout and the holes rendered now, the holes from `personal`.
     `context()` is called only when the blocks are not kept; it may raise (a 404), and it may say `keep=False`
     (a page number past the last page). Only URLs whose query holds nothing but `args` (and lang) are kept:
-    anything else would let anybody fill the cache with copies of a page."""
+    anything else would let anybody fill the cache with copies of a page. `args=None`: any query, for pages
+    kept `local`ly (core/kept.py, a bounded store per process) such as search results; `key`: more parts of
+    the key (the search index's version)."""
     made = {}
 
     def compute() -> dict | None:
@@ -53,12 +55,14 @@ def render(template: str, context: Callable[[], dict], personal: dict | None = N
 
     languages = (None, *current_app.config["LANGUAGES"])
     repeated = len(request.args) != len(list(request.args.items(multi=True)))
-    if repeated or not set(request.args) <= args | {"lang"} or request.args.get("lang") not in languages:
+    unknown = args is not None and not set(request.args) <= args | {"lang"}
+    if repeated or unknown or request.args.get("lang") not in languages:
         made["context"] = context()
         made["context"].pop("keep", None)
         blocks = None
     else:
-        blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, compute=compute)
+        blocks = kept("blocks", cards.release(), current_locale(), request.host, request.full_path, *key,
+                      compute=compute, local=local)
     if blocks is None:  # personal, or not to be kept: rendered in full, as any other page
         return render_template(template, **{**made["context"], **(personal or {})})
     return render_template("catalog/kept_page.html", kept_blocks=blocks, **(personal or {}))

@@ -394,6 +394,13 @@ def _facets(backend: Backend, version: object, counts: dict, filters: Filters) -
     ]
 
 
+def index_version() -> object | None:
+    """The index's version as a search would see it now (the outbox applied first); None if the backend cannot
+    tell when it changed."""
+    _catch_up()
+    return get_backend().version()
+
+
 def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: int = 1) -> Results:
     """A page of results. Pages are kept per process under the index version they were found in (and the
     language of their labels): any change reaching the index gives new keys at once, in every process, as search

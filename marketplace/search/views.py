@@ -4,6 +4,7 @@ from urllib.parse import quote_plus
 
 from flask import Blueprint, jsonify, render_template, request
 
+from marketplace.catalog import blocks
 from marketplace.i18n import localized, query_with
 from marketplace.search import forms, services
 
@@ -16,9 +17,16 @@ bp.after_app_request(services.apply_after_response)
 @bp.get("/search")
 def results():
     form, filters, page = forms.parse(request.args)
-    found = services.search(form.q.data, filters, form.sort.data, page)
-    return render_template("search/results.html", form=form, r=found, sorts=services.in_language(forms.SORT_LABELS),
-                           menus=_menus(found.facets))
+
+    def context() -> dict:
+        found = services.search(form.q.data, filters, form.sort.data, page)
+        return dict(form=form, r=found, sorts=services.in_language(forms.SORT_LABELS), menus=_menus(found.facets))
+
+    version = services.index_version()
+    if version is None:  # nothing tells when results change: rendered in full every time
+        return render_template("search/results.html", **context())
+    # The page's blocks kept per process (any words can be asked: a bounded store), under the index's version.
+    return blocks.render("search/results.html", context, args=None, key=(version,), local=True)
 
 
 @bp.get("/search/suggest")
