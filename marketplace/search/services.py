@@ -22,7 +22,7 @@ from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog import indexing
-from marketplace.core.outbox import OutboxEntry
+from marketplace.core.outbox import OutboxEntry, on_recorded
 from marketplace.extensions import db
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
 from marketplace.search.base import PRICE_BAND_KEYS, SELLER_KINDS, Answer, Backend, Filters, Request
@@ -161,10 +161,9 @@ def _catch_up() -> None:
         apply_pending(blocking=False)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_outbox_rows(session, _flush_context):
-    if any(isinstance(obj, OutboxEntry) for obj in session.new):
-        session.info["search_outbox"] = True
+@on_recorded
+def _note_outbox_rows(session):
+    session.info["search_outbox"] = True
 
 
 @event.listens_for(Session, "after_commit")
