@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
@@ -193,7 +193,7 @@ def place_order(user, *, address_id: int | None, method: str, token: str, quoted
     contacts = sellers.message_contacts_of(s.seller_id for s in quote.shipments) \
         if status == OrderStatus.CONFIRMED else None
     try:
-        order_id, number = _write_order(user, address, quote, method, token, status, contacts)
+        order = _write_order(user, address, quote, method, token, status, contacts)
     except IntegrityError:
         db.session.rollback()
         existing = _order_by_token(token)  # the same form, submitted twice at once: the first one won
@@ -206,7 +206,7 @@ def place_order(user, *, address_id: int | None, method: str, token: str, quoted
         db.session.rollback()
         raise _sold_out(quote, exc) from exc
     db.session.commit()
-    return db.session.get(Order, order_id)
+    return _known(Order, order)
 
 
 _INSERT_ORDER = insert(Order.__table__).returning(Order.__table__.c.id)
@@ -216,21 +216,21 @@ _INSERT_EVENTS = insert(OrderEvent.__table__)
 
 
 def _write_order(user, address: Address, quote: pricing.Quote, method: str, token: str, status: str,
-                 contacts: dict | None) -> tuple[int, str]:
+                 contacts: dict | None) -> dict:
     """Every row of a new order, one INSERT per table whatever the number of parts and lines: the order (its
     unique checkout token is claimed here, before any stock moves), parts, lines, events, payment, messages; and
     the cart emptied of what was bought. The rows are made before the first write, which on SQLite takes the
-    database's write lock until the commit. Returns the order's id and number."""
+    database's write lock until the commit. Returns the order's row (its columns by name, id included)."""
     part_status = SellerOrderStatus.PLACED if status == OrderStatus.CONFIRMED else SellerOrderStatus.AWAITING_PAYMENT
-    number = _new_number()
+    number, now = _new_number(), utcnow()
     card = method == PaymentMethod.CARD
     order = dict(
-        number=number, customer_id=user.id, checkout_token=token, payment_method=method, status=status,
-        items_paise=quote.items_paise, delivery_paise=quote.delivery_paise, gst_paise=quote.gst_paise,
-        total_paise=quote.total_paise, ship_name=address.name, ship_mobile=address.mobile,
+        created_at=now, updated_at=now, number=number, customer_id=user.id, checkout_token=token, status=status,
+        payment_method=method, items_paise=quote.items_paise, delivery_paise=quote.delivery_paise,
+        gst_paise=quote.gst_paise, total_paise=quote.total_paise, ship_name=address.name, ship_mobile=address.mobile,
         ship_line1=address.line1, ship_landmark=address.landmark, ship_district=address.district,
         ship_state_code=address.state_code, ship_pin_code=address.pin_code,
-        reserved_until=utcnow() + timedelta(minutes=pricing.setting("ORDER_RESERVATION_MINUTES")) if card else None)
+        reserved_until=now + timedelta(minutes=pricing.setting("ORDER_RESERVATION_MINUTES")) if card else None)
     parts = [dict(seller_id=s.seller_id, number=f"{number}-{n}", status=part_status, items_paise=s.items_paise,
                   delivery_paise=s.delivery_paise, gst_paise=s.gst_paise, total_paise=s.total_paise)
              for n, s in enumerate(quote.shipments, start=1)]
@@ -240,7 +240,7 @@ def _write_order(user, address: Address, quote: pricing.Quote, method: str, toke
                    total_paise=line.total_paise, gst_paise=line.gst_paise, unit=item.unit, pack_size=item.pack_size)
               for line in s.lines for item in (line.item,)] for s in quote.shipments]
 
-    order_id = db.session.execute(_INSERT_ORDER, order).scalar_one()
+    order["id"] = order_id = db.session.execute(_INSERT_ORDER, order).scalar_one()
     part_ids = db.session.execute(_INSERT_PARTS, [{**part, "order_id": order_id} for part in parts]).scalars().all()
     db.session.execute(_INSERT_LINES, [{**line, "seller_order_id": part_id}
                                        for part_id, part_lines in zip(part_ids, lines, strict=True)
@@ -256,7 +256,16 @@ def _write_order(user, address: Address, quote: pricing.Quote, method: str, toke
                  for part_id, part, s in zip(part_ids, parts, quote.shipments, strict=True)]
         _announce(user, number, quote.total_paise, notes, contacts)
     cart.remove_ordered(user.id, [line.key for line in quote.lines])
-    return order_id, number
+    return order
+
+
+def _known(model, row: dict):
+    """The persistent object of a row this transaction inserted with every column given, without reading it
+    back (make_transient_to_detached: its values count as loaded; relationships load when used)."""
+    obj = model(**row)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
 
 
 def _sold_out(quote: pricing.Quote, exc: stock.InsufficientStock) -> StockProblem:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Bundle, selectinload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import official_covers_block, seller_member_role
@@ -497,26 +497,31 @@ def message_contacts(seller: Seller) -> list[Member]:
     return _contacts([m for m in seller.members if m.active])
 
 
-def _contacts(active: list[Member]) -> list[Member]:
+def _contacts(active: list) -> list:
+    """`active`: members, or rows with their role and gets_messages."""
     chosen = [m for m in active if m.gets_messages]
     return chosen or [m for m in active if m.role == MemberRole.PRESIDENT][:1]
 
 
-_ACTIVE_MEMBERS = (select(Member, User).outerjoin(User, User.id == Member.user_id)  # built once: every checkout asks
+# Built once: every checkout asks. Light rows, not entities: a member's name, mobile, role and choice; the
+# account's id and locale (None without an account), which is all notifications.for_member reads.
+_ACTIVE_MEMBERS = (select(Bundle("member", Member.id, Member.seller_id, Member.name, Member.mobile, Member.role,
+                                 Member.gets_messages), Bundle("user", User.id, User.locale))
+                   .select_from(Member).outerjoin(User, User.id == Member.user_id)
                    .where(Member.seller_id.in_(bindparam("seller_ids", expanding=True)), Member.active.is_(True))
                    .order_by(Member.id))
 
 
-def message_contacts_of(seller_ids) -> dict[int, list[tuple[Member, User | None]]]:
-    """message_contacts of many groups, each member with their account (None without one), in one query."""
+def message_contacts_of(seller_ids) -> dict[int, list[tuple]]:
+    """message_contacts of many groups in one query: seller id -> [(member, account or None)], as light rows."""
     seller_ids = sorted(set(seller_ids))
     if not seller_ids:
         return {}
-    active: dict[int, list[Member]] = {}
-    users: dict[int, User | None] = {}
+    active: dict[int, list] = {}
+    users: dict[int, object] = {}
     for member, user in db.session.execute(_ACTIVE_MEMBERS, {"seller_ids": seller_ids}):
         active.setdefault(member.seller_id, []).append(member)
-        users[member.id] = user
+        users[member.id] = user if user.id is not None else None
     return {sid: [(m, users[m.id]) for m in _contacts(members)] for sid, members in active.items()}
 
 
