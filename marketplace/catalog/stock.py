@@ -171,7 +171,7 @@ def items(keys: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None]
                       bulk_priced=bool(bulk_priced))
         if (pid, None) in keys and (pid, None) not in found:
             found[(pid, None)] = Item(pid, None, variant_label=None, price_paise=price, stock=on_hand, **common)
-        if vid is not None:
+        if (pid, vid) in keys and vid is not None:  # a variant of another product than the key's is no match
             found[(pid, vid)] = Item(pid, vid, variant_label=_label(size, colour, sku), price_paise=v_price,
                                      stock=v_stock, **common)
     return found
