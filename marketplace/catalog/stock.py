@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import aliased
 
 from marketplace.catalog.models import PriceBreak, Product, ProductStatus, Variant
-from marketplace.core.outbox import record_change, record_changes
+from marketplace.core.outbox import record_changes
 from marketplace.extensions import db
 from marketplace.sellers.models import Seller, Verification
 
@@ -128,8 +128,7 @@ def release(lines: Iterable[StockLine]) -> None:
     for vid in sorted(variants):
         db.session.execute(update(Variant).where(Variant.id == vid).values(stock=Variant.stock + variants[vid][1])
                            .execution_options(synchronize_session=False))
-    for pid in sorted(products):
-        record_change("product", pid)
+    record_changes("product", sorted(products))
 
 
 def _label(size: str | None, colour: str | None, sku: str) -> str:

@@ -96,8 +96,7 @@ def notify_all(batch: Iterable[tuple[Recipient, str, dict]]) -> int:
     """notify() for many (recipient, kind, params) at once, written in one INSERT (no commit). Returns how many
     messages were queued."""
     rows = [row for recipient, kind, params in batch for row in _rows(recipient, kind, params)]
-    if rows:
-        db.session.flush()  # messages queued before these keep their place (ids)
+    if rows:  # the session flushes first, so messages queued before these keep their place
         db.session.execute(insert(Message.__table__), rows)
     return len(rows)
 
