@@ -2,6 +2,8 @@
 and messages; only the stock reservation adds one conditional UPDATE per stock row. The cart and the quote read
 the catalogue in one query."""
 
+import re
+
 import pytest
 from flask import g
 from sqlalchemy import func, select, update
@@ -17,9 +19,11 @@ from marketplace.orders.models import Order, OrderEvent, OrderLine, SellerOrder
 from marketplace.sellers import services as sellers
 
 from . import factories
+from .conftest import csrf_token, login
 from .e2e import shop as shopping
 from .test_query_counts import counting
 
+CUSTOMER = "9811000001"
 MAX_CHECKOUT = 16  # reads: token, address, cart, catalogue, houses, contacts; one write per table; cart emptied
 
 
@@ -180,3 +184,17 @@ def test_batched_contacts_follow_the_same_rule_as_one_groups(app, geo, shop):
         assert [(m.name, m.mobile) for m, _user in batched.get(seller_id, [])] == [(m.name, m.mobile) for m in one]
     assert [(user.id, user.locale) for _m, user in batched[chosen.id]] == [(people[2].id, "en")]
     assert left.id not in batched
+
+
+def test_the_checkout_form_prices_the_cart_once_when_it_places_the_order(app, client, geo):
+    shop = shopping.build(geo, stock=5, customer_login=CUSTOMER)
+    shopping.fill(app, shop.customer, [(shop.products[0], 2), (shop.products[1], 1)])
+    login(client, CUSTOMER)
+    html = client.get("/checkout?lang=en").get_data(as_text=True)
+    form = {name: re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+            for name in ("token", "quoted_total")}
+    data = {**form, "address_id": shop.address.id, "method": "cod", "csrf_token": csrf_token(client)}
+    with counting() as statements:
+        response = client.post("/checkout", data=data)
+    assert response.status_code == 302 and "placed=1" in response.headers["Location"]
+    assert sum(s.lstrip().startswith("SELECT cart_items") for s in statements) == 1  # place_order's own quote
