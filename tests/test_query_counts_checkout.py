@@ -198,3 +198,16 @@ def test_the_checkout_form_prices_the_cart_once_when_it_places_the_order(app, cl
         response = client.post("/checkout", data=data)
     assert response.status_code == 302 and "placed=1" in response.headers["Location"]
     assert sum(s.lstrip().startswith("SELECT cart_items") for s in statements) == 1  # place_order's own quote
+
+
+def test_a_cart_line_whose_row_went_meanwhile_is_written_again(app, shop):
+    """cart.add reads the rows once and writes from what it read: a row deleted in between (the same customer's
+    checkout in another tab) does not swallow the addition."""
+    user, product_id = shop.customer, shop.products[0].id
+    shopping.fill(app, user, [(shop.products[0], 1)])
+    with app.test_request_context():
+        rows = orders.cart._rows(user.id)
+        orders.cart.remove_ordered(user.id, [(product_id, None)])
+        db.session.commit()
+        orders.cart._store(user, (product_id, None), 3, rows)
+        assert orders.cart.lines(user) == {(product_id, None): 3}
