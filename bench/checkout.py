@@ -1,18 +1,30 @@
 """Checkout throughput: 16 buyers at once on 10 hot products, SQLite and PostgreSQL side by side, with the
-oversell count (which must be 0). Payment is left out: the orders are cash on delivery.
+oversell count (which must be 0); then what one checkout costs on each. Payment is left out: the orders are cash
+on delivery.
 
-    .venv/bin/python bench/checkout.py [--seconds 10] [--buyers 16] [--processes 1] [--stock 400] [--database-url URL]
+    .venv/bin/python bench/checkout.py [--seconds 10] [--buyers 16] [--processes 4] [--stock 2000]
+                                       [--cost-orders 200] [--database-url URL]
 
 Each buyer loops: put 1 to 3 of the hot products (1 to 3 units each) in the cart, check out through
 orders.services.place_order (the same code as the checkout page: quote, stock reservation, order, parts,
 lines, payment record, messages, one commit). The run ends after --seconds or when everything is sold.
 PostgreSQL runs when --database-url (or TEST_DATABASE_URL) names an empty database: its tables are dropped
-and made again. Afterwards every product's stock is checked against what the orders say was sold.
+and made again. Afterwards every product's stock is checked against what the orders say was sold. --stock is
+large enough (2,000 units of each) that neither database sells out within the default 10 s, so the run
+measures checkouts rather than "sold out" answers.
 
 The buyers are spread over --processes Python processes (threads within each), as a site's checkouts are
-spread over its web workers: with every buyer a thread of one process (--processes 1), the one Python
-interpreter lock is the bottleneck and PostgreSQL's sessions mostly wait for their client, whatever the
-database does.
+spread over its web workers. The default, 4, is what docs/deployment.md sizes for 2 cores (2 web workers per
+core). With every buyer a thread of one process (--processes 1), the one Python interpreter lock is the
+bottleneck and PostgreSQL's sessions mostly wait for their client, whatever the database does.
+
+The second table (--cost-orders, 0 leaves it out) runs that many checkouts one after another with a single
+buyer, so nothing waits for anything: the CPU time one order (two cart additions, the checkout page's quote
+and place_order) takes in this Python process and, when PostgreSQL runs on this machine, in its server process;
+the SQL statements it sends; and how long it holds what others must wait for: SQLite's one write lock (from
+the first write of each transaction to the end of its commit) or PostgreSQL's stock row locks (from the first
+stock UPDATE to the end of the commit). Everything runs on the same cores, so throughput cannot exceed
+cores / (CPU per order), nor, on SQLite, 1 / (write lock per order).
 """
 
 import argparse
@@ -31,7 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402  (after the path is set)
+from sqlalchemy import event, func, select, text  # noqa: E402  (after the path is set)
+from sqlalchemy.orm import Session  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
@@ -247,13 +260,114 @@ def _table(results: dict[str, Result]) -> None:
             print(f"  {name} error: {error}")
 
 
+@dataclass
+class Cost:
+    orders: int = 0
+    app_cpu: float = 0.0  # seconds, this process
+    server_cpu: float | None = None  # seconds, PostgreSQL's backend processes (None: not readable here)
+    statements: int = 0
+    held: float = 0.0  # seconds the write lock (SQLite) or the stock row locks (PostgreSQL) were held
+    wall: float = 0.0
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds so far of this database's PostgreSQL backends, if they run on this machine."""
+    pids = db.session.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+    total = 0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    except OSError:
+        return None
+    finally:
+        db.session.rollback()
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cost(url: str, hot: int, orders_wanted: int) -> Cost:
+    """One buyer, `orders_wanted` checkouts one after another (after a few to warm up): see the docstring."""
+    app = create_app(_config(url, 1))
+    product_ids, people = _seed(app, hot, 10**8, 1)
+    postgres = url.startswith("postgresql")
+    result, window = Cost(), {"start": None}
+
+    def statement(_conn, _cursor, sql, _params, _context, _many):
+        result.statements += 1
+        writes = sql.lstrip().startswith(("UPDATE products", "UPDATE product_variants")) if postgres else \
+            sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
+        if writes and window["start"] is None:
+            window["start"] = time.perf_counter()
+
+    def ended(_session):
+        if window["start"] is not None:
+            result.held += time.perf_counter() - window["start"]
+            window["start"] = None
+
+    rng = random.Random(7)
+    with app.test_request_context():
+        user = db.session.get(User, people[0][0])
+
+        def checkout():
+            for pid in rng.sample(product_ids, rng.randint(1, 3)):
+                cart.add(user, pid, None, rng.randint(1, 3))
+            quote = orders.quote_for(user)
+            orders.place_order(user, address_id=people[0][1], method="cod", token=orders.new_checkout_token(),
+                               quoted_total=quote.total_paise)
+
+        for _ in range(10):
+            checkout()
+        server = _backend_cpu() if postgres else None
+        event.listen(db.engine, "before_cursor_execute", statement)
+        event.listen(Session, "after_commit", ended)
+        event.listen(Session, "after_rollback", ended)
+        try:
+            started, cpu = time.perf_counter(), time.process_time()
+            for _ in range(orders_wanted):
+                checkout()
+            result.app_cpu, result.wall = time.process_time() - cpu, time.perf_counter() - started
+        finally:
+            event.remove(db.engine, "before_cursor_execute", statement)
+            event.remove(Session, "after_commit", ended)
+            event.remove(Session, "after_rollback", ended)
+        if server is not None:
+            now = _backend_cpu()
+            result.server_cpu = None if now is None else now - server
+        result.orders = orders_wanted
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
+    return result
+
+
+def _per_order(seconds: float | None, c: Cost) -> str:
+    return "-" if seconds is None else f"{seconds * 1000 / c.orders:.2f}"
+
+
+def _cost_table(costs: dict[str, Cost]) -> None:
+    per = _per_order
+    rows = [
+        ("CPU in this process, ms", lambda c: per(c.app_cpu, c)),
+        ("CPU in the PostgreSQL server, ms", lambda c: per(c.server_cpu, c)),
+        ("SQL statements", lambda c: f"{c.statements / c.orders:.1f}"),
+        ("lock held (see above), ms", lambda c: per(c.held, c)),
+        ("elapsed, ms", lambda c: per(c.wall, c)),
+    ]
+    print(f"\nPer order, one buyer alone ({next(iter(costs.values())).orders} orders; two cart additions on average, "
+          f"the quote, place_order)\n")
+    print(f"{'':34}" + "".join(f"{n:>14}" for n in costs))
+    for label, cell in rows:
+        print(f"{label:34}" + "".join(f"{cell(c):>14}" for c in costs.values()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--buyers", type=int, default=16)
     parser.add_argument("--products", type=int, default=10)
-    parser.add_argument("--stock", type=int, default=400, help="units of each hot product at the start")
-    parser.add_argument("--processes", type=int, default=1, help="Python processes the buyers are spread over")
+    parser.add_argument("--stock", type=int, default=2000, help="units of each hot product at the start")
+    parser.add_argument("--processes", type=int, default=4, help="Python processes the buyers are spread over")
+    parser.add_argument("--cost-orders", type=int, default=200, help="checkouts of one buyer for the cost table")
     parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
                         help="an empty PostgreSQL database (its tables are dropped and made again)")
     args = parser.parse_args()
@@ -267,6 +381,13 @@ def main() -> int:
     print(f"\n{args.buyers} buyers in {args.processes} processes, {args.products} hot products x {args.stock} units, "
           f"at most {args.seconds:g} s\n")
     _table(results)
+    if args.cost_orders > 0:
+        costs = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            costs["SQLite"] = cost(f"sqlite:///{tmp}/cost.sqlite3", args.products, args.cost_orders)
+        if args.database_url:
+            costs["PostgreSQL"] = cost(args.database_url, args.products, args.cost_orders)
+        _cost_table(costs)
     bad = sum(r.oversold + r.mismatched + len(r.errors) for r in results.values())
     return 1 if bad else 0
 

@@ -8,7 +8,7 @@ Prices are never kept here: the checkout reads them from the catalogue every tim
 from flask import session
 from flask_babel import lazy_gettext as _l
 from flask_login import user_logged_in
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 
 from marketplace.cart.models import CartItem
 from marketplace.catalog import stock
@@ -47,22 +47,40 @@ def _save_session(lines: dict[Key, int]) -> None:
     session[SESSION_KEY] = [[pid, vid, qty] for (pid, vid), qty in lines.items()]
 
 
-def _rows(user_id: int) -> list[CartItem]:
-    return list(db.session.scalars(select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id)))
+_ROWS = (select(CartItem.id, CartItem.product_id, CartItem.variant_id, CartItem.quantity)
+         .where(CartItem.user_id == bindparam("user_id")).order_by(CartItem.id))
+
+
+_CART = CartItem.__table__
+_DELETE_ROWS = delete(_CART).where(_CART.c.id.in_(bindparam("ids", expanding=True)))
+_SET_QUANTITY = update(_CART).where(_CART.c.id == bindparam("row_id")).values(quantity=bindparam("quantity"))
+_INSERT_ROW = insert(_CART)
+_DELETE_ORDERED = delete(_CART).where(  # variant ids start at 1: 0 stands for "no variant"
+    _CART.c.user_id == bindparam("user_id"),
+    tuple_(_CART.c.product_id, func.coalesce(_CART.c.variant_id, 0)).in_(bindparam("keys", expanding=True)))
+
+
+def _rows(user_id: int) -> list:
+    """The customer's cart rows as (id, product_id, variant_id, quantity), oldest first."""
+    return db.session.execute(_ROWS, {"user_id": user_id}).all()
+
+
+def _summed(rows) -> dict[Key, int]:
+    found: dict[Key, int] = {}
+    for _id, pid, vid, qty in rows:
+        found[(pid, vid)] = found.get((pid, vid), 0) + qty
+    return found
 
 
 def lines(user) -> dict[Key, int]:
     """(product id, variant id or None) -> quantity, in the order they were added."""
     if not _is_customer(user):
         return _session_lines()
-    found: dict[Key, int] = {}
-    for row in _rows(user.id):
-        found[(row.product_id, row.variant_id)] = found.get((row.product_id, row.variant_id), 0) + row.quantity
-    return found
+    return _summed(_rows(user.id))
 
 
-def _store(user, key: Key, quantity: int) -> None:
-    """Set one line (0 removes it) and commit."""
+def _store(user, key: Key, quantity: int, rows: list | None = None) -> None:
+    """Set one line (0 removes it) and commit. `rows`: the customer's cart rows, when the caller just read them."""
     if not _is_customer(user):
         current = _session_lines()
         if quantity:
@@ -71,15 +89,15 @@ def _store(user, key: Key, quantity: int) -> None:
             current.pop(key, None)
         _save_session(current)
         return
-    rows = [r for r in _rows(user.id) if (r.product_id, r.variant_id) == key]
-    for extra in rows[1:]:
-        db.session.delete(extra)
-    if quantity and rows:
-        rows[0].quantity = quantity
-    elif quantity:
-        db.session.add(CartItem(user_id=user.id, product_id=key[0], variant_id=key[1], quantity=quantity))
-    elif rows:
-        db.session.delete(rows[0])
+    ids = [r[0] for r in (_rows(user.id) if rows is None else rows) if (r[1], r[2]) == key]
+    gone = ids[1:] if quantity else ids
+    if gone:
+        db.session.execute(_DELETE_ROWS, {"ids": gone})
+    kept = db.session.execute(_SET_QUANTITY, {"row_id": ids[0], "quantity": quantity}).rowcount \
+        if quantity and ids else 0
+    if quantity and not kept:  # a new line (or its row went meanwhile, e.g. ordered from another tab)
+        db.session.execute(_INSERT_ROW, {"user_id": user.id, "product_id": key[0], "variant_id": key[1],
+                                         "quantity": quantity})
     commit_without_waiting_for_disk()  # a cart line lost in a crash harms nobody; orders wait for the disk
 
 
@@ -122,12 +140,13 @@ def add(user, product_id: int, variant_id: int | None, quantity: int) -> int:
     if quantity < 1:
         raise CartError(_l("Enter a quantity of at least %(n)d.", n=1))
     key = (product_id, variant_id)
-    current = lines(user)
+    rows = _rows(user.id) if _is_customer(user) else None
+    current = _session_lines() if rows is None else _summed(rows)
     if key not in current and len(current) >= MAX_LINES:
         raise CartError(_l("Your cart is full. Please check out or remove something first."))
     new_quantity = current.get(key, 0) + quantity
     check_quantity(item(key), new_quantity)
-    _store(user, key, new_quantity)
+    _store(user, key, new_quantity, rows)
     return new_quantity
 
 
@@ -144,11 +163,10 @@ def remove(user, product_id: int, variant_id: int | None) -> None:
 
 
 def remove_ordered(user_id: int, keys: list[Key]) -> None:
-    """Called by the checkout inside its own transaction (no commit here): the ordered lines leave the cart."""
-    for pid, vid in keys:
-        variant_clause = CartItem.variant_id.is_(None) if vid is None else CartItem.variant_id == vid
-        db.session.execute(delete(CartItem).where(CartItem.user_id == user_id, CartItem.product_id == pid,
-                                                  variant_clause))
+    """Called by the checkout inside its own transaction (no commit here): the ordered lines leave the cart, in
+    one statement."""
+    if keys:
+        db.session.execute(_DELETE_ORDERED, {"user_id": user_id, "keys": [(pid, vid or 0) for pid, vid in keys]})
 
 
 # ---------------------------------------------------------------- login

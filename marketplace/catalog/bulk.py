@@ -45,8 +45,9 @@ def unit_price(base_paise: int, breaks: list[tuple[int, int]] | None, quantity: 
 
 
 def apply_price_breaks(facts: dict, quantities: dict) -> dict:
-    """Cart facts (key -> stock.Item) with each variant-less line priced for its quantity."""
-    plain = {key[0] for key in facts if key[1] is None}
+    """Cart facts (key -> stock.Item) with each variant-less line priced for its quantity. The breaks are read
+    only for listings that have some (`Item.bulk_priced`): most carts need no query here."""
+    plain = {key[0] for key, item in facts.items() if key[1] is None and item.bulk_priced}
     breaks = breaks_for(plain)
     if not breaks:
         return facts

@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy.orm import aliased
 
-from marketplace.catalog.models import Product, ProductStatus, Variant
-from marketplace.core.outbox import record_change
+from marketplace.catalog.models import PriceBreak, Product, ProductStatus, Variant
+from marketplace.core.outbox import record_changes
 from marketplace.extensions import db
 from marketplace.sellers.models import Seller, Verification
 
@@ -67,6 +67,7 @@ class Item:
     sellable: bool  # live, and its seller verified
     unit: str = "piece"  # with pack_size: what one pack holds (catalog/units.py)
     pack_size: int = 1
+    bulk_priced: bool = False  # the listing has price breaks (catalog/bulk.py)
 
     @property
     def key(self) -> tuple[int, int | None]:
@@ -86,10 +87,16 @@ def _totals(lines: Iterable[StockLine]) -> tuple[dict[int, int], dict[int, tuple
     return dict(products), {vid: (pid, qty) for vid, (pid, qty) in variants.items()}
 
 
+def _taking(table):
+    return (update(table).where(table.c.id == bindparam("row_id"), table.c.stock >= bindparam("qty"))
+            .values(stock=table.c.stock - bindparam("qty")))
+
+
+_TAKE = {Product: _taking(Product.__table__), Variant: _taking(Variant.__table__)}  # built once
+
+
 def _take(model, row_id: int, qty: int) -> bool:
-    stmt = (update(model).where(model.id == row_id, model.stock >= qty).values(stock=model.stock - qty)
-            .execution_options(synchronize_session=False))
-    return db.session.execute(stmt).rowcount == 1
+    return db.session.execute(_TAKE[model], {"row_id": row_id, "qty": qty}).rowcount == 1
 
 
 def reserve(lines: Iterable[StockLine]) -> None:
@@ -102,9 +109,7 @@ def reserve(lines: Iterable[StockLine]) -> None:
     checkouts can deadlock."""
     lines = list(lines)
     products, variants = _totals(lines)
-    for pid in sorted(products):
-        record_change("product", pid)
-    db.session.flush()
+    record_changes("product", sorted(products))
     short_products = {pid for pid in sorted(products) if not _take(Product, pid, products[pid])}
     short_variants = {vid for vid in sorted(variants) if not _take(Variant, vid, variants[vid][1])}
     shortages = [Shortage(line.product_id, line.variant_id, line.quantity,
@@ -123,37 +128,51 @@ def release(lines: Iterable[StockLine]) -> None:
     for vid in sorted(variants):
         db.session.execute(update(Variant).where(Variant.id == vid).values(stock=Variant.stock + variants[vid][1])
                            .execution_options(synchronize_session=False))
-    for pid in sorted(products):
-        record_change("product", pid)
+    record_changes("product", sorted(products))
 
 
-def _label(variant: Variant) -> str:
-    return ", ".join(part for part in (variant.size, variant.colour) if part) or variant.sku
+def _label(size: str | None, colour: str | None, sku: str) -> str:
+    return ", ".join(part for part in (size, colour) if part) or sku
+
+
+# One statement for any set of keys (built once: the product and variant ids are expanding parameters). A
+# product with variants comes back once per variant asked for, or once with NULL variant columns.
+_ANY_VARIANT = aliased(Variant)
+_ITEMS = (
+    select(Product.id, Product.seller_id, Seller.name_hi, Seller.name_en, Product.slug, Product.title_hi,
+           Product.title_en, Product.gst_rate_bp, Product.hsn_code, Product.min_order_qty, Product.unit,
+           Product.pack_size, Product.price_paise, Product.stock,
+           and_(Product.status == ProductStatus.LIVE, Seller.status == Verification.VERIFIED),
+           exists().where(_ANY_VARIANT.product_id == Product.id),
+           exists().where(PriceBreak.product_id == Product.id),
+           Variant.id, Variant.size, Variant.colour, Variant.sku, Variant.price_paise, Variant.stock)
+    .join(Seller, Seller.id == Product.seller_id)
+    .outerjoin(Variant, and_(Variant.product_id == Product.id,
+                             Variant.id.in_(bindparam("variant_ids", expanding=True))))
+    .where(Product.id.in_(bindparam("product_ids", expanding=True)))
+)
 
 
 def items(keys: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None], Item]:
-    """Current facts for (product id, variant id or None) keys; unknown keys are simply absent."""
+    """Current facts for (product id, variant id or None) keys; unknown keys are simply absent. One query."""
     keys = set(keys)
     product_ids = {pid for pid, _ in keys}
     if not product_ids:
         return {}
-    stmt = (select(Product).where(Product.id.in_(product_ids))
-            .options(selectinload(Product.variants), selectinload(Product.seller)))
+    params = {"product_ids": sorted(product_ids), "variant_ids": sorted({vid for _, vid in keys if vid is not None})}
     found = {}
-    for p in db.session.scalars(stmt):
-        seller: Seller = p.seller
-        sellable = p.status == ProductStatus.LIVE and seller.status == Verification.VERIFIED
-        common = dict(seller_id=p.seller_id, seller_name_hi=seller.name_hi, seller_name_en=seller.name_en,
-                      slug=p.slug, title_hi=p.title_hi, title_en=p.title_en, gst_rate_bp=p.gst_rate_bp,
-                      hsn_code=p.hsn_code, min_order_qty=p.min_order_qty, has_variants=bool(p.variants),
-                      sellable=sellable, unit=p.unit, pack_size=p.pack_size)
-        if (p.id, None) in keys:
-            found[(p.id, None)] = Item(p.id, None, variant_label=None, price_paise=p.price_paise, stock=p.stock,
-                                       **common)
-        for v in p.variants:
-            if (p.id, v.id) in keys:
-                found[(p.id, v.id)] = Item(p.id, v.id, variant_label=_label(v), price_paise=v.price_paise,
-                                           stock=v.stock, **common)
+    for (pid, seller_id, seller_hi, seller_en, slug, title_hi, title_en, gst, hsn, min_qty, unit, pack, price,
+         on_hand, sellable, has_variants, bulk_priced, vid, size, colour, sku, v_price, v_stock) \
+            in db.session.execute(_ITEMS, params):
+        common = dict(seller_id=seller_id, seller_name_hi=seller_hi, seller_name_en=seller_en, slug=slug,
+                      title_hi=title_hi, title_en=title_en, gst_rate_bp=gst, hsn_code=hsn, min_order_qty=min_qty,
+                      has_variants=bool(has_variants), sellable=bool(sellable), unit=unit, pack_size=pack,
+                      bulk_priced=bool(bulk_priced))
+        if (pid, None) in keys and (pid, None) not in found:
+            found[(pid, None)] = Item(pid, None, variant_label=None, price_paise=price, stock=on_hand, **common)
+        if (pid, vid) in keys and vid is not None:  # a variant of another product than the key's is no match
+            found[(pid, vid)] = Item(pid, vid, variant_label=_label(size, colour, sku), price_paise=v_price,
+                                     stock=v_stock, **common)
     return found
 
 

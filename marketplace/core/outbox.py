@@ -7,10 +7,11 @@ generation number in `extensions.cache` goes up, and every web process (sharing 
 under the old number."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import g, has_app_context
-from sqlalchemy import String, event, select
+from sqlalchemy import String, event, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from marketplace.core.types import UTCDateTime, utcnow
@@ -31,6 +32,30 @@ class OutboxEntry(db.Model):
 def record_change(topic: str, entity_id: int) -> None:
     """Call inside the transaction that makes the change; it commits (or rolls back) with it."""
     db.session.add(OutboxEntry(topic=topic, entity_id=entity_id))
+
+
+def record_changes(topic: str, entity_ids) -> None:
+    """record_change for several entities, written at once in one INSERT (inside the caller's transaction)."""
+    rows = [{"topic": topic, "entity_id": entity_id} for entity_id in entity_ids]
+    if rows:
+        db.session.execute(insert(OutboxEntry.__table__), rows)
+        _recorded(db.session())
+
+
+_hooks: list[Callable[[Session], None]] = []
+
+
+def on_recorded(hook: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Register `hook(session)`, called whenever a transaction writes outbox rows (before it commits), by the
+    ORM or by record_changes: the search domain notes it there."""
+    _hooks.append(hook)
+    return hook
+
+
+def _recorded(session: Session) -> None:
+    session.info["catalogue_changed"] = True
+    for hook in _hooks:
+        hook(session)
 
 
 def pending(topic: str, limit: int = 500) -> list[OutboxEntry]:
@@ -58,7 +83,7 @@ def bump_generation() -> None:
 @event.listens_for(Session, "after_flush")
 def _note_change(session, _flush_context):
     if any(isinstance(obj, OutboxEntry) for obj in session.new):
-        session.info["catalogue_changed"] = True
+        _recorded(session)
 
 
 @event.listens_for(Session, "after_commit")

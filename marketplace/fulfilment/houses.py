@@ -3,7 +3,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role
@@ -12,6 +12,7 @@ from marketplace.fulfilment.errors import FulfilmentError
 from marketplace.fulfilment.models import HouseBlock, HouseOperator, PackagingHouse
 from marketplace.geo import services as geo
 from marketplace.orders import india
+from marketplace.sellers.models import Seller
 
 
 def get_house(house_id: int) -> PackagingHouse | None:
@@ -107,21 +108,22 @@ def ensure_house_per_block() -> int:
     return made
 
 
+_HOUSES_FOR_SELLERS = (  # built once: every checkout asks
+    select(Seller.id, HouseBlock.house_id)
+    .join(HouseBlock, HouseBlock.block_id == Seller.block_id)
+    .join(PackagingHouse, PackagingHouse.id == HouseBlock.house_id)
+    .where(Seller.id.in_(bindparam("seller_ids", expanding=True)), PackagingHouse.active.is_(True))
+    .order_by(Seller.id, (PackagingHouse.block_id != Seller.block_id), PackagingHouse.id))
+
+
 def houses_for_sellers(seller_ids) -> dict[int, int]:
     """Seller id -> the id of the house its block hands over at (the rule of house_for_block), in one query.
     Sellers whose block no active house serves are absent: they ship on their own."""
-    from marketplace.sellers.models import Seller  # sellers sit below fulfilment; imported here to keep it light
-
-    seller_ids = set(seller_ids)
+    seller_ids = sorted(set(seller_ids))
     if not seller_ids:
         return {}
-    stmt = (select(Seller.id, HouseBlock.house_id)
-            .join(HouseBlock, HouseBlock.block_id == Seller.block_id)
-            .join(PackagingHouse, PackagingHouse.id == HouseBlock.house_id)
-            .where(Seller.id.in_(seller_ids), PackagingHouse.active.is_(True))
-            .order_by(Seller.id, (PackagingHouse.block_id != Seller.block_id), PackagingHouse.id))
     found: dict[int, int] = {}
-    for seller_id, house_id in db.session.execute(stmt):
+    for seller_id, house_id in db.session.execute(_HOUSES_FOR_SELLERS, {"seller_ids": seller_ids}):
         found.setdefault(seller_id, house_id)
     return found
 

@@ -11,13 +11,14 @@ NOTIFY_MAX_ATTEMPTS, or when the provider refuses it outright, the message is de
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -77,15 +78,27 @@ def _render(kind: str, locale: str, params: dict) -> tuple[str, str, dict]:
         return str(subject) % values, " ".join((str(body) % values).split()), values
 
 
-def notify(recipient: Recipient, kind: str, **params) -> list[Message]:
-    """Queue `kind` for every channel of `recipient` (no commit: it rides on the caller's transaction)."""
+def _rows(recipient: Recipient, kind: str, params: dict) -> list[dict]:
     subject, body, values = _render(kind, recipient.locale, {"name": recipient.name, **params})
     values = json.dumps(values, ensure_ascii=False)
-    messages = [Message(channel=channel, to=address, user_id=recipient.user_id, locale=recipient.locale,
-                        kind=kind, subject=subject[:200], body=body, params=values)
-                for channel, address in recipient.channels]
+    return [dict(channel=channel, to=address, user_id=recipient.user_id, locale=recipient.locale, kind=kind,
+                 subject=subject[:200], body=body, params=values) for channel, address in recipient.channels]
+
+
+def notify(recipient: Recipient, kind: str, **params) -> list[Message]:
+    """Queue `kind` for every channel of `recipient` (no commit: it rides on the caller's transaction)."""
+    messages = [Message(**row) for row in _rows(recipient, kind, params)]
     db.session.add_all(messages)
     return messages
+
+
+def notify_all(batch: Iterable[tuple[Recipient, str, dict]]) -> int:
+    """notify() for many (recipient, kind, params) at once, written in one INSERT (no commit). Returns how many
+    messages were queued."""
+    rows = [row for recipient, kind, params in batch for row in _rows(recipient, kind, params)]
+    if rows:  # the session flushes first, so messages queued before these keep their place
+        db.session.execute(insert(Message.__table__), rows)
+    return len(rows)
 
 
 # ---------------------------------------------------------------- delivery

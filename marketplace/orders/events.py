@@ -1,11 +1,12 @@
 """State changes of orders and their parts (checked, compare-and-set, recorded), their labels, and the
 messages they send. Nothing here commits."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.accounts import services as accounts
 from marketplace.core.formatting import format_inr
 from marketplace.core.states import StateMachine
 from marketplace.extensions import db
@@ -59,9 +60,15 @@ def record(obj: Order | SellerOrder, from_state: str | None, to_state: str, *, a
 
 # ---------------------------------------------------------------- messages
 
+def to_customer(customer, number: str, kind: str, **params) -> tuple[notifications.Recipient, str, dict]:
+    """A message to the customer about order `number` (for notifications.notify_all)."""
+    return (notifications.for_user(customer), kind,
+            dict(number=number, link=notifications.link("orders.detail", number=number), **params))
+
+
 def tell_customer(order: Order, kind: str, **params) -> None:
-    notifications.notify(notifications.for_user(order.customer), kind, number=order.number,
-                         link=notifications.link("orders.detail", number=order.number), **params)
+    recipient, kind, params = to_customer(order.customer, order.number, kind, **params)
+    notifications.notify(recipient, kind, **params)
 
 
 def tell_customer_status(order: Order, detail="") -> None:
@@ -70,6 +77,7 @@ def tell_customer_status(order: Order, detail="") -> None:
 
 
 def _name(seller, locale: str) -> str:
+    """`seller`: anything with name_hi and name_en (a Seller, a PartNote)."""
     return (seller.name_hi or seller.name_en) if locale == "hi" else (seller.name_en or seller.name_hi)
 
 
@@ -79,13 +87,39 @@ def tell_customer_part(part: SellerOrder, detail: str = "") -> None:
                   status=PART_LABELS[part.status], detail=detail)
 
 
+@dataclass(frozen=True)
+class PartNote:
+    """What a group's message says about one part of an order."""
+
+    id: int
+    number: str
+    seller_id: int
+    name_hi: str | None  # the group's names
+    name_en: str | None
+    units: int
+    total_paise: int
+
+    @classmethod
+    def of(cls, part: SellerOrder) -> "PartNote":
+        seller = part.seller
+        return cls(part.id, part.number, part.seller_id, seller.name_hi, seller.name_en,
+                   sum(line.quantity for line in part.lines), part.total_paise)
+
+
+def to_groups(parts: list[PartNote], kind: str, contacts: dict | None = None) -> list[tuple]:
+    """Messages to the chosen contacts of each part's group (sellers.message_contacts), each in their own
+    language, for notifications.notify_all. `contacts`: sellers.message_contacts_of, when read already."""
+    if contacts is None:
+        contacts = sellers.message_contacts_of(part.seller_id for part in parts)
+    batch = []
+    for part in parts:
+        link = notifications.link("seller_orders.detail", part_id=part.id)
+        for member, user in contacts.get(part.seller_id, ()):
+            recipient = notifications.for_member(member.name, member.mobile, user)
+            batch.append((recipient, kind, dict(number=part.number, seller=_name(part, recipient.locale),
+                                                units=part.units, total=format_inr(part.total_paise), link=link)))
+    return batch
+
+
 def tell_sellers(part: SellerOrder, kind: str) -> None:
-    """The group's chosen contacts (sellers.message_contacts), each in their own language."""
-    seller = part.seller
-    link = notifications.link("seller_orders.detail", part_id=part.id)
-    units = sum(line.quantity for line in part.lines)
-    for member in sellers.message_contacts(seller):
-        user = accounts.get_user(member.user_id) if member.user_id else None
-        recipient = notifications.for_member(member.name, member.mobile, user)
-        notifications.notify(recipient, kind, number=part.number, seller=_name(seller, recipient.locale), units=units,
-                             total=format_inr(part.total_paise), link=link)
+    notifications.notify_all(to_groups([PartNote.of(part)], kind))

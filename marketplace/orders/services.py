@@ -1,10 +1,12 @@
 """Addresses, checkout and what customers and sellers read about their orders.
 
-Checkout validates everything first (address, cart, prices, payment method), then in one transaction: the
-order row (its unique checkout token makes a double submission land on the same order), one part per seller
-with snapshot lines, the payment record, the cart emptied of what was bought, events and messages, and last
-the stock reservation (all lines or none), so the rows of popular products stay locked for the shortest
-time. Any failure rolls all of it back.
+Checkout validates everything first (address, cart, prices, payment method) and reads what its messages need,
+then in one transaction: the order row (its unique checkout token makes a double submission land on the same
+order), one part per seller with snapshot lines, events, the payment record, messages, the cart emptied of what
+was bought, and last the stock reservation (all lines or none), so the rows of popular products stay locked for
+the shortest time. Any failure rolls all of it back. The rows are made in Python before the first write and
+written with one INSERT per table, so the statements do not grow with the lines, parts or messages
+(tests/test_query_counts_checkout.py); only the reservation takes one UPDATE per stock row.
 """
 
 import re
@@ -13,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import make_transient_to_detached, selectinload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role
@@ -25,6 +27,7 @@ from marketplace.core.formatting import IST, format_inr
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import localized
+from marketplace.notifications import services as notifications
 from marketplace.orders import events, india, pricing
 from marketplace.orders.errors import NotFound, OrderError, PriceChanged, StockProblem
 from marketplace.orders.models import (
@@ -38,6 +41,7 @@ from marketplace.orders.models import (
     SellerOrderStatus,
 )
 from marketplace.payments import services as payments
+from marketplace.sellers import services as sellers
 
 MAX_ADDRESSES = 20
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -147,8 +151,12 @@ def _new_number() -> str:
     return f"HT{day}-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(5))
 
 
+_ORDER_BY_TOKEN = select(Order.id).where(Order.checkout_token == bindparam("token"))
+
+
 def _order_by_token(token: str) -> Order | None:
-    return db.session.scalar(select(Order).where(Order.checkout_token == token))
+    found = db.session.execute(_ORDER_BY_TOKEN, {"token": token}).scalar()
+    return None if found is None else db.session.get(Order, found)
 
 
 def _check_checkout(quote: pricing.Quote, method: str, quoted_total: int | None) -> None:
@@ -183,43 +191,86 @@ def place_order(user, *, address_id: int | None, method: str, token: str, quoted
     address = get_address(user, address_id)
     quote = quote_for(user)
     _check_checkout(quote, method, quoted_total)
+    status = OrderStatus.PENDING_PAYMENT if method == PaymentMethod.CARD else OrderStatus.CONFIRMED
+    contacts = sellers.message_contacts_of(s.seller_id for s in quote.shipments) \
+        if status == OrderStatus.CONFIRMED else None
     try:
-        order = _insert_order(user, address, quote, method, token)
+        order = _write_order(user, address, quote, method, token, status, contacts)
     except IntegrityError:
         db.session.rollback()
         existing = _order_by_token(token)  # the same form, submitted twice at once: the first one won
         if existing is None or existing.customer_id != user.id:
             raise
         return existing
-    _insert_parts(order, quote)
-    payments.open_payment(order.id, order.number, method, order.total_paise)
-    cart.remove_ordered(user.id, [line.key for line in quote.lines])
-    if order.status == OrderStatus.CONFIRMED:
-        announce(order)
     try:  # last, so the hot products' rows stay locked only until the commit just below
         stock.reserve(stock.StockLine(*line.key, line.quantity) for line in quote.lines)
     except stock.InsufficientStock as exc:
         db.session.rollback()
         raise _sold_out(quote, exc) from exc
     db.session.commit()
-    return order
+    return _known(Order, order)
 
 
-def _insert_order(user, address: Address, quote: pricing.Quote, method: str, token: str) -> Order:
+_INSERT_ORDER = insert(Order.__table__).returning(Order.__table__.c.id)
+# The parts come back matched by their unique numbers: asking the database for the parameters' order instead
+# would cost SQLite one INSERT per part.
+_INSERT_PARTS = insert(SellerOrder.__table__).returning(SellerOrder.__table__.c.number, SellerOrder.__table__.c.id)
+_INSERT_LINES = insert(OrderLine.__table__)
+_INSERT_EVENTS = insert(OrderEvent.__table__)
+
+
+def _write_order(user, address: Address, quote: pricing.Quote, method: str, token: str, status: str,
+                 contacts: dict | None) -> dict:
+    """Every row of a new order, one INSERT per table whatever the number of parts and lines: the order (its
+    unique checkout token is claimed here, before any stock moves), parts, lines, events, payment, messages; and
+    the cart emptied of what was bought. The rows are made before the first write, which on SQLite takes the
+    database's write lock until the commit. Returns the order's row (its columns by name, id included)."""
+    part_status = SellerOrderStatus.PLACED if status == OrderStatus.CONFIRMED else SellerOrderStatus.AWAITING_PAYMENT
+    number, now = _new_number(), utcnow()
     card = method == PaymentMethod.CARD
-    minutes = pricing.setting("ORDER_RESERVATION_MINUTES")
-    order = Order(
-        number=_new_number(), customer_id=user.id, checkout_token=token, payment_method=method,
-        status=OrderStatus.PENDING_PAYMENT if card else OrderStatus.CONFIRMED,
-        items_paise=quote.items_paise, delivery_paise=quote.delivery_paise, gst_paise=quote.gst_paise,
-        total_paise=quote.total_paise, reserved_until=utcnow() + timedelta(minutes=minutes) if card else None,
-        ship_name=address.name, ship_mobile=address.mobile, ship_line1=address.line1,
-        ship_landmark=address.landmark, ship_district=address.district, ship_state_code=address.state_code,
-        ship_pin_code=address.pin_code)
-    db.session.add(order)
-    db.session.flush()  # the unique checkout token is claimed here, before any stock moves
-    events.record(order, None, order.status, actor_id=user.id)
+    order = dict(
+        created_at=now, updated_at=now, number=number, customer_id=user.id, checkout_token=token, status=status,
+        payment_method=method, items_paise=quote.items_paise, delivery_paise=quote.delivery_paise,
+        gst_paise=quote.gst_paise, total_paise=quote.total_paise, ship_name=address.name, ship_mobile=address.mobile,
+        ship_line1=address.line1, ship_landmark=address.landmark, ship_district=address.district,
+        ship_state_code=address.state_code, ship_pin_code=address.pin_code,
+        reserved_until=now + timedelta(minutes=pricing.setting("ORDER_RESERVATION_MINUTES")) if card else None)
+    parts = [dict(seller_id=s.seller_id, number=f"{number}-{n}", status=part_status, items_paise=s.items_paise,
+                  delivery_paise=s.delivery_paise, gst_paise=s.gst_paise, total_paise=s.total_paise)
+             for n, s in enumerate(quote.shipments, start=1)]
+    lines = [[dict(product_id=item.product_id, variant_id=item.variant_id, title_hi=item.title_hi,
+                   title_en=item.title_en, variant_label=item.variant_label, unit_price_paise=item.price_paise,
+                   gst_rate_bp=item.gst_rate_bp, hsn_code=item.hsn_code, quantity=line.quantity,
+                   total_paise=line.total_paise, gst_paise=line.gst_paise, unit=item.unit, pack_size=item.pack_size)
+              for line in s.lines for item in (line.item,)] for s in quote.shipments]
+
+    order["id"] = order_id = db.session.execute(_INSERT_ORDER, order).scalar_one()
+    ids = dict(db.session.execute(_INSERT_PARTS, [{**part, "order_id": order_id} for part in parts]).all())
+    part_ids = [ids[part["number"]] for part in parts]
+    db.session.execute(_INSERT_LINES, [{**line, "seller_order_id": part_id}
+                                       for part_id, part_lines in zip(part_ids, lines, strict=True)
+                                       for line in part_lines])
+    db.session.execute(_INSERT_EVENTS, [  # as events.record: the customer made the order, nobody its parts
+        dict(order_id=order_id, seller_order_id=None, actor_id=user.id, from_state=None, to_state=status),
+        *(dict(order_id=order_id, seller_order_id=part_id, actor_id=None, from_state=None, to_state=part_status)
+          for part_id in part_ids)])
+    payments.open_payment(order_id, number, method, quote.total_paise)
+    if status == OrderStatus.CONFIRMED:
+        notes = [events.PartNote(part_id, part["number"], s.seller_id, s.seller_name_hi, s.seller_name_en,
+                                 sum(line.quantity for line in s.lines), s.total_paise)
+                 for part_id, part, s in zip(part_ids, parts, quote.shipments, strict=True)]
+        _announce(user, number, quote.total_paise, notes, contacts)
+    cart.remove_ordered(user.id, [line.key for line in quote.lines])
     return order
+
+
+def _known(model, row: dict):
+    """The persistent object of a row this transaction inserted with every column given, without reading it
+    back (make_transient_to_detached: its values count as loaded; relationships load when used)."""
+    obj = model(**row)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
 
 
 def _sold_out(quote: pricing.Quote, exc: stock.InsufficientStock) -> StockProblem:
@@ -229,30 +280,15 @@ def _sold_out(quote: pricing.Quote, exc: stock.InsufficientStock) -> StockProble
                            "Please look at your cart.", titles=titles))
 
 
-def _insert_parts(order: Order, quote: pricing.Quote) -> None:
-    status = (SellerOrderStatus.PLACED if order.status == OrderStatus.CONFIRMED
-              else SellerOrderStatus.AWAITING_PAYMENT)
-    for n, shipment in enumerate(quote.shipments, start=1):
-        part = SellerOrder(order=order, seller_id=shipment.seller_id, number=f"{order.number}-{n}", status=status,
-                           items_paise=shipment.items_paise, delivery_paise=shipment.delivery_paise,
-                           gst_paise=shipment.gst_paise, total_paise=shipment.total_paise)
-        db.session.add(part)
-        for line in shipment.lines:
-            item = line.item
-            part.lines.append(OrderLine(
-                product_id=item.product_id, variant_id=item.variant_id, title_hi=item.title_hi,
-                title_en=item.title_en, variant_label=item.variant_label, unit_price_paise=item.price_paise,
-                gst_rate_bp=item.gst_rate_bp, hsn_code=item.hsn_code, quantity=line.quantity,
-                total_paise=line.total_paise, gst_paise=line.gst_paise, unit=item.unit, pack_size=item.pack_size))
-        db.session.flush()
-        events.record(part, None, status)
-
-
 def announce(order: Order) -> None:
     """A confirmed order: the customer hears it is confirmed, each seller of its new part."""
-    events.tell_customer(order, "order_confirmed", total=format_inr(order.total_paise))
-    for part in order.parts:
-        events.tell_sellers(part, "new_order")
+    _announce(order.customer, order.number, order.total_paise, [events.PartNote.of(part) for part in order.parts])
+
+
+def _announce(customer, number: str, total_paise: int, parts: list[events.PartNote],
+              contacts: dict | None = None) -> None:
+    notifications.notify_all([events.to_customer(customer, number, "order_confirmed", total=format_inr(total_paise)),
+                              *events.to_groups(parts, "new_order", contacts)])
 
 
 # ---------------------------------------------------------------- reading

@@ -92,9 +92,8 @@ def checkout():
 @login_required
 def place():
     form = CheckoutForm()
-    quote = services.quote_for(current_user)
     if not form.validate():
-        return _checkout_page(form, quote, status=422)
+        return _checkout_page(form, services.quote_for(current_user), status=422)
     try:
         order = services.place_order(
             current_user, address_id=form_int(form.address_id.data), method=form.method.data, token=form.token.data,
@@ -104,8 +103,9 @@ def place():
     except OrderError as exc:
         if exc.field in form:
             form[exc.field].errors.append(exc.message)
-        form.quoted_total.data = str(services.quote_for(current_user).total_paise)  # what the page shows now
-        return _checkout_page(form, services.quote_for(current_user), error=exc.message, status=exc.status)
+        quote = services.quote_for(current_user)  # place_order priced the cart itself: this is for the page
+        form.quoted_total.data = str(quote.total_paise)  # what the page shows now
+        return _checkout_page(form, quote, error=exc.message, status=exc.status)
     if order.status == OrderStatus.PENDING_PAYMENT:
         return redirect(url_for("payments.pay", number=order.number))
     return redirect(url_for("orders.detail", number=order.number, placed=1))

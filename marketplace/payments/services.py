@@ -8,7 +8,7 @@ functions that commit around the call, never inside an open order transaction.
 import logging
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -94,15 +94,18 @@ def _move(payment: Payment, target: str, source: str, *, actor_id: int | None = 
                                 to_state=target, reason=reason))
 
 
-def open_payment(order_id: int, order_number: str, method: str, amount_paise: int) -> Payment:
-    """The payment record of a new order (no commit)."""
+def open_payment(order_id: int, order_number: str, method: str, amount_paise: int) -> int:
+    """The payment record of a new order and its first event, two INSERTs (no commit); returns its id."""
     status = PaymentStatus.COD_DUE if method == "cod" else PaymentStatus.PENDING
-    payment = Payment(order_id=order_id, order_number=order_number, method=method, status=status,
-                      amount_paise=amount_paise, currency="inr")
-    db.session.add(payment)
-    db.session.flush()
-    db.session.add(PaymentEvent(payment_id=payment.id, source="checkout", from_state=None, to_state=status))
-    return payment
+    payment_id = db.session.execute(_INSERT_PAYMENT, dict(order_id=order_id, order_number=order_number, method=method,
+                                                          status=status, amount_paise=amount_paise,
+                                                          currency="inr")).scalar_one()
+    db.session.execute(_INSERT_EVENT, dict(payment_id=payment_id, source="checkout", from_state=None, to_state=status))
+    return payment_id
+
+
+_INSERT_PAYMENT = insert(Payment.__table__).returning(Payment.__table__.c.id)
+_INSERT_EVENT = insert(PaymentEvent.__table__)
 
 
 def payment_of(order_id: int) -> Payment | None:

@@ -24,7 +24,7 @@ from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog import indexing
-from marketplace.core.outbox import OutboxEntry, generation
+from marketplace.core.outbox import OutboxEntry, generation, on_recorded
 from marketplace.extensions import db
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
 from marketplace.search.base import PRICE_BAND_KEYS, SELLER_KINDS, Answer, Backend, Filters, Request
@@ -183,10 +183,9 @@ def _catch_up() -> None:
     seen[:] = number, now
 
 
-@event.listens_for(Session, "after_flush")
-def _note_outbox_rows(session, _flush_context):
-    if any(isinstance(obj, OutboxEntry) for obj in session.new):
-        session.info["search_outbox"] = True
+@on_recorded
+def _note_outbox_rows(session):
+    session.info["search_outbox"] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, true, update
+from sqlalchemy import bindparam, case, func, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Bundle, selectinload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.access import official_covers_block, seller_member_role
-from marketplace.accounts.models import OfficialLevel, Role
+from marketplace.accounts.models import OfficialLevel, Role, User
 from marketplace.core.errors import DomainError
 from marketplace.core.formatting import IST
 from marketplace.core.outbox import record_change
@@ -494,9 +494,35 @@ def count_in_scope_by_status(user) -> dict[str, int]:
 def message_contacts(seller: Seller) -> list[Member]:
     """The members who receive the group's order messages: those the group chose, else the president. Never
     every member: a group of dozens must not get dozens of WhatsApp messages per order."""
-    active = [m for m in seller.members if m.active]
+    return _contacts([m for m in seller.members if m.active])
+
+
+def _contacts(active: list) -> list:
+    """`active`: members, or rows with their role and gets_messages."""
     chosen = [m for m in active if m.gets_messages]
     return chosen or [m for m in active if m.role == MemberRole.PRESIDENT][:1]
+
+
+# Built once: every checkout asks. Light rows, not entities: a member's name, mobile, role and choice; the
+# account's id and locale (None without an account), which is all notifications.for_member reads.
+_ACTIVE_MEMBERS = (select(Bundle("member", Member.id, Member.seller_id, Member.name, Member.mobile, Member.role,
+                                 Member.gets_messages), Bundle("user", User.id, User.locale))
+                   .select_from(Member).outerjoin(User, User.id == Member.user_id)
+                   .where(Member.seller_id.in_(bindparam("seller_ids", expanding=True)), Member.active.is_(True))
+                   .order_by(Member.id))
+
+
+def message_contacts_of(seller_ids) -> dict[int, list[tuple]]:
+    """message_contacts of many groups in one query: seller id -> [(member, account or None)], as light rows."""
+    seller_ids = sorted(set(seller_ids))
+    if not seller_ids:
+        return {}
+    active: dict[int, list] = {}
+    users: dict[int, object] = {}
+    for member, user in db.session.execute(_ACTIVE_MEMBERS, {"seller_ids": seller_ids}):
+        active.setdefault(member.seller_id, []).append(member)
+        users[member.id] = user if user.id is not None else None
+    return {sid: [(m, users[m.id]) for m in _contacts(members)] for sid, members in active.items()}
 
 
 def set_message_contact(seller: Seller, actor, member_id: int, on: bool) -> None:
