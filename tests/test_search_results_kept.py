@@ -103,3 +103,21 @@ def test_the_outbox_is_asked_when_the_generation_moves_or_after_a_second(shop, m
     assert shown(services.search("haldi"))[medium.id][1] != 7000  # within the second: not asked
     clock[0] += services.CATCH_UP_SECONDS
     assert shown(services.search("haldi"))[medium.id][1] == 7000
+
+
+def test_a_kept_results_page_shows_every_change_at_once(app, client, shop, monkeypatch):
+    """The whole page's blocks kept per process (catalog/blocks.py, under the index version): a change reaches
+    the next search page."""
+    from marketplace.core import kept
+
+    monkeypatch.setitem(app.config, "CATALOGUE_CACHE_SECONDS", 300)
+    kept._local.clear()
+    member, (small, _medium, large) = shop["member"], shop["items"]
+    page = client.get("/search?q=haldi&lang=en").get_data(as_text=True)
+    assert f"/p/{large.slug}" in page
+    assert any(":blocks:" in key and "/search?q=haldi" in key for key in kept._local)  # kept
+    assert client.get("/search?q=haldi&lang=en").get_data(as_text=True) == page
+    catalog.pause(large, member)
+    services.apply_pending()
+    again = client.get("/search?q=haldi&lang=en").get_data(as_text=True)
+    assert f"/p/{large.slug}" not in again and f"/p/{small.slug}" in again
