@@ -8,7 +8,7 @@ around them, for whoever asks, logged in or not. A block that used anything pers
 (it asked for the CSRF token, or wrote to the session) is not kept, so nothing personal can ever be served to
 someone else; the page is then rendered in full every time, as before.
 
-What is personal on such a page is a *hole*: the page writes `{{ hole("catalog/_buy.html") }}`; in a kept
+What is personal on such a page is a *hole*: the page writes `{{ hole("cart/_add.html") }}`; in a kept
 block that is a marker, and every request includes the hole's own small template there (add to cart with the
 visitor's token), in the layout's render, from the values the view passes (`personal`). Markers cannot come from
 data: everything a seller or customer writes is escaped before it reaches a block.
