@@ -115,16 +115,16 @@ def _params(request: Request) -> dict:
     return {**params, "offset": request.offset, "limit": request.limit}
 
 
-def _order(sort: str, text_query: bool, c) -> list:
+def _order(sort: str, ranked: bool, c) -> list:
     """The order of hits over columns `c` (of the matching rows): what can be bought now first, always."""
-    if sort == "price_asc":
+    if ranked:  # products named by the query (in a title, or the kind named) before mere mentions, then ts_rank
+        asked = [c.named.desc(), c.rank.desc(), c.product_id]
+    elif sort == "price_asc":
         asked = [c.price_paise.asc(), c.product_id]
     elif sort == "price_desc":
         asked = [c.price_paise.desc(), c.product_id]
-    elif sort == "newest" or not text_query:
+    else:
         asked = [c.published_at.desc(), c.product_id.desc()]
-    else:  # products named by the query (in a title, or the kind named) before mere mentions, then ts_rank
-        asked = [c.named.desc(), c.rank.desc(), c.product_id]
     return [c.in_stock.desc(), *asked]
 
 
@@ -144,7 +144,8 @@ def _statement(filters: tuple[str, ...], text_query: bool, facets: bool, paged: 
     else:
         where.append(ok)
         columns.append(true().label("ok"))
-    if paged and text_query and sort == "relevance":  # only the rows shown can need ranking
+    ranked = text_query and sort not in ("price_asc", "price_desc", "newest")
+    if paged and ranked:  # only the rows that pass every filter can be shown: only they are ranked
         named = TSV.op("@@")(cast(bindparam("named_query", type_=Text), TSQUERY))
         columns += [case((ok, named)).label("named"), case((ok, func.ts_rank(TSV, query))).label("rank")]
     m = select(*columns).where(*where).cte("m").prefix_with("MATERIALIZED")
@@ -156,9 +157,9 @@ def _statement(filters: tuple[str, ...], text_query: bool, facets: bool, paged: 
                 .having(func.num_nonnulls(*keys) > 0).subquery())
         facet_rows = select(func.json_agg(func.json_build_array(*sets.c))).scalar_subquery()
     if paged:
-        page = (select(m).where(m.c.ok).order_by(*_order(sort, text_query, m.c))
+        page = (select(m).where(m.c.ok).order_by(*_order(sort, ranked, m.c))
                 .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)).subquery())
-        hits = (select(func.json_agg(aggregate_order_by(doc.c.data, *_order(sort, text_query, page.c))))
+        hits = (select(func.json_agg(aggregate_order_by(doc.c.data, *_order(sort, ranked, page.c))))
                 .join_from(page, doc, doc.c.product_id == page.c.product_id).scalar_subquery())
     return select(total, facet_rows, hits)
 
@@ -281,8 +282,6 @@ class PostgresBackend:
         n, facet_rows, hits = db.session.execute(_statement(*shape), _params(request)).one()
         return Answer(n, hits or [], _facet_counts(facet_rows) if request.facets else {})
 
-
-
     # -- the lexicon -----------------------------------------------------------------------------------------
 
     def known(self, probe: Iterable[str]) -> bool:
@@ -292,8 +291,9 @@ class PostgresBackend:
 
     def _similar(self, kind: str, word: str, maxdist: int) -> list[tuple[str, int]]:
         self._setup()
-        # Trigram similarity only for terms of the same first letter (a CASE, as the planner would compute it
-        # for every term first: ~6x slower); the trigram index is not worth it at this size (its scan costs more).
+        # Trigram similarity only for terms of the same first letter: inside a CASE, since the planner would
+        # otherwise compute it for every term first (~6x slower). The trigram index is never chosen at this size
+        # (its scan costs more than reading the lexicon).
         similar = func.similarity(terms.c.term, word) >= TRIGRAM_THRESHOLD
         stmt = select(terms.c.term, terms.c.df).where(
             terms.c.kind == kind, case((func.left(terms.c.term, 1) == word[:1], similar), else_=False))
