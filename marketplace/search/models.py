@@ -2,7 +2,8 @@
 
 The portable columns are declared here; the PostgreSQL-only parts are added by `POSTGRES_DDL` (on
 `create_all`, and idempotently by the backend's setup for databases built by migrations):
-a generated `tsv tsvector` column over `tsv_source`, its GIN index, and trigram / prefix indexes on terms.
+a generated `tsv tsvector` column over `tsv_source`, its GIN index, the documents' row layout (narrow rows, the
+tsvector in them) and trigram / prefix indexes on terms.
 """
 
 from datetime import datetime
@@ -41,14 +42,28 @@ class SearchTerm(db.Model):
     df: Mapped[int] = mapped_column(default=0)
 
 
-POSTGRES_DDL = (
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+EXTENSION_DDL = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+DOCUMENTS_DDL = (
     "ALTER TABLE search_documents ADD COLUMN IF NOT EXISTS tsv tsvector"
     " GENERATED ALWAYS AS (tsv_source::tsvector) STORED",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents USING gin (tsv)",
+    # Narrow rows: all but the tsvector and the facet columns out of line (TOAST), the tsvector kept in the
+    # row, so that a search's one pass over its matches reads few pages and ranks without detoasting.
+    # (Rows written before this keep their old layout until `flask search reindex`.)
+    "ALTER TABLE search_documents ALTER COLUMN tsv SET STORAGE MAIN",
+    "ALTER TABLE search_documents SET (toast_tuple_target = 128)",
+)
+TERMS_DDL = (
     "CREATE INDEX IF NOT EXISTS ix_search_terms_trgm ON search_terms USING gin (term gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS ix_search_terms_key ON search_terms (kind, key text_pattern_ops)",
 )
+POSTGRES_DDL = (EXTENSION_DDL, *DOCUMENTS_DDL, *TERMS_DDL)
+# True once all of that is in place (the last of each table's statements done).
+POSTGRES_DDL_DONE = """
+    SELECT a.attstorage = 'm' AND c.reloptions @> ARRAY['toast_tuple_target=128']
+           AND to_regclass('ix_search_terms_key') IS NOT NULL
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tsv' AND NOT a.attisdropped
+    WHERE c.oid = to_regclass('search_documents')"""
 
 # What that DDL makes, by (kind, table, name): Alembic's autogenerate must leave these alone (migrations/env.py),
 # or `flask db migrate` on PostgreSQL would write a migration dropping them.
@@ -59,12 +74,10 @@ POSTGRES_ONLY_OBJECTS = frozenset({
     ("index", "search_terms", "ix_search_terms_key"),
 })
 
-for _table in (SearchDocument.__table__, SearchTerm.__table__):
-    event.listen(_table, "before_create", DDL(POSTGRES_DDL[0]).execute_if(dialect="postgresql"))
-for _statement in POSTGRES_DDL[1:3]:
-    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
-for _statement in POSTGRES_DDL[3:]:
-    event.listen(SearchTerm.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+for _table, _statements in ((SearchDocument.__table__, DOCUMENTS_DDL), (SearchTerm.__table__, TERMS_DDL)):
+    event.listen(_table, "before_create", DDL(EXTENSION_DDL).execute_if(dialect="postgresql"))
+    for _statement in _statements:
+        event.listen(_table, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 
 class SearchIndexOwner(db.Model):

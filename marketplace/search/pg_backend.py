@@ -9,9 +9,25 @@ rebuild is invisible to readers until its one commit.
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
-from sqlalchemy import case, cast, delete, func, literal, literal_column, or_, select, text
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from whoosh.support.levenshtein import distance
 
@@ -21,15 +37,15 @@ from marketplace.search.base import (
     FACETS,
     PRICE_BANDS,
     Answer,
-    Filters,
     Request,
     display_data,
     shown_words,
     term_positions,
 )
-from marketplace.search.models import POSTGRES_DDL, SearchDocument, SearchTerm
+from marketplace.search.models import POSTGRES_DDL, POSTGRES_DDL_DONE, SearchDocument, SearchTerm
 
 LOCK_KEY = 0x4861617453  # "HaatS": the advisory lock of the one index writer
+SETUP_LOCK_KEY = LOCK_KEY + 1
 TRIGRAM_THRESHOLD = 0.2  # low on purpose: candidates are checked by edit distance afterwards
 BATCH = 1000
 TSV = literal_column("search_documents.tsv")
@@ -75,22 +91,89 @@ def _tsquery(request: Request, weights: str = "") -> str:
     return (" & " if request.match_all else " | ").join(groups)
 
 
-def _band_case():
-    return case(*((doc.c.price_paise < high, key) for key, _, high in PRICE_BANDS if high is not None),
-                else_=PRICE_BANDS[-1][0])
+BAND = case(*((doc.c.price_paise < high, key) for key, _, high in PRICE_BANDS if high is not None),
+            else_=PRICE_BANDS[-1][0])  # a document's PRICE_BANDS key
+FACET_VALUES = {"category": doc.c.category_path, "district": doc.c.district_id, "kind": doc.c.seller_kind,
+                "price": BAND, "in_stock": doc.c.in_stock}
 
 
-def _condition(facet: str, value):
+def _condition(facet: str):
+    """A filter on `facet`, its value bound under the facet's name (see `_params`)."""
     if facet == "category":
-        return doc.c.category_path.like(f"%/{int(value)}/%")
-    if facet == "district":
-        return doc.c.district_id == value
-    if facet == "kind":
-        return doc.c.seller_kind == value
-    if facet == "price":
-        low, high = next((lo, hi) for key, lo, hi in PRICE_BANDS if key == value)
-        return doc.c.price_paise >= low if high is None else doc.c.price_paise.between(low, high - 1)
-    return doc.c.in_stock.is_(True)
+        return doc.c.category_path.like(bindparam("category"))
+    if facet == "in_stock":
+        return doc.c.in_stock.is_(True)
+    return FACET_VALUES[facet] == bindparam(facet)
+
+
+def _params(request: Request) -> dict:
+    params = {f: v for f, v in request.filters.active().items() if f != "in_stock"}
+    if "category" in params:
+        params["category"] = f"%/{int(params['category'])}/%"
+    if request.groups:
+        params.update(query=_tsquery(request), named_query=_tsquery(request, "AC"))
+    return {**params, "offset": request.offset, "limit": request.limit}
+
+
+def _order(sort: str, ranked: bool, c) -> list:
+    """The order of hits over columns `c` (of the matching rows): what can be bought now first, always."""
+    if ranked:  # products named by the query (in a title, or the kind named) before mere mentions, then ts_rank
+        asked = [c.named.desc(), c.rank.desc(), c.product_id]
+    elif sort == "price_asc":
+        asked = [c.price_paise.asc(), c.product_id]
+    elif sort == "price_desc":
+        asked = [c.price_paise.desc(), c.product_id]
+    else:
+        asked = [c.published_at.desc(), c.product_id.desc()]
+    return [c.in_stock.desc(), *asked]
+
+
+@cache
+def _statement(filters: tuple[str, ...], text_query: bool, facets: bool, paged: bool, sort: str):
+    """(total, facet rows, hits as JSON) in one statement over the matching rows, gathered once. Built once for
+    each shape of request (which filters, a query or not, ...); the values are bound (`_params`)."""
+    query = cast(bindparam("query", type_=Text), TSQUERY)
+    ok = and_(true(), *(_condition(f) for f in filters))
+    columns = [doc.c.product_id, doc.c.in_stock, doc.c.price_paise, doc.c.published_at]
+    where = [TSV.op("@@")(query)] if text_query else []
+    if facets:  # a facet counts the rows that pass every other filter: NULL marks the rest
+        columns.append(ok.label("ok"))
+        for facet in FACETS:
+            others = and_(true(), *(_condition(f) for f in filters if f != facet))
+            columns.append(case((others, FACET_VALUES[facet])).label(f"f_{facet}"))
+    else:
+        where.append(ok)
+        columns.append(true().label("ok"))
+    ranked = text_query and sort not in ("price_asc", "price_desc", "newest")
+    if paged and ranked:  # only the rows that pass every filter can be shown: only they are ranked
+        named = TSV.op("@@")(cast(bindparam("named_query", type_=Text), TSQUERY))
+        columns += [case((ok, named)).label("named"), case((ok, func.ts_rank(TSV, query))).label("rank")]
+    m = select(*columns).where(*where).cte("m").prefix_with("MATERIALIZED")
+    total = select(func.count()).select_from(m).where(m.c.ok).scalar_subquery()
+    facet_rows = hits = null()
+    if facets:
+        keys = [m.c[f"f_{facet}"] for facet in FACETS]
+        sets = (select(*keys, func.count().label("n")).group_by(func.grouping_sets(*keys))
+                .having(func.num_nonnulls(*keys) > 0).subquery())
+        facet_rows = select(func.json_agg(func.json_build_array(*sets.c))).scalar_subquery()
+    if paged:
+        page = (select(m).where(m.c.ok).order_by(*_order(sort, ranked, m.c))
+                .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)).subquery())
+        hits = (select(func.json_agg(aggregate_order_by(doc.c.data, *_order(sort, ranked, page.c))))
+                .join_from(page, doc, doc.c.product_id == page.c.product_id).scalar_subquery())
+    return select(total, facet_rows, hits)
+
+
+def _facet_counts(rows) -> dict:
+    """The rows of the grouping sets (one facet value set in each) as facet -> value -> count."""
+    counts: dict[str, Counter] = {f: Counter() for f in FACETS}
+    for *values, n in rows or ():
+        facet, value = next((f, v) for f, v in zip(FACETS, values, strict=True) if v is not None)
+        if facet == "category":  # a product counts for its category and every ancestor
+            counts[facet].update({int(c): n for c in value.strip("/").split("/") if c})
+        else:
+            counts[facet][value] += n
+    return {f: dict(c) for f, c in counts.items()}
 
 
 class PostgresBackend:
@@ -98,14 +181,14 @@ class PostgresBackend:
         self._ready = False
 
     def _setup(self) -> None:
-        """Add the PostgreSQL-only column and indexes if the tables came from a migration without them."""
+        """Bring the PostgreSQL-only parts (models.POSTGRES_DDL) into place if the tables came from a migration
+        without them: once per database, one process at a time."""
         if self._ready:
             return
         with db.engine.begin() as conn:
-            has_tsv = conn.scalar(text("SELECT 1 FROM information_schema.columns WHERE table_name ="
-                                       " 'search_documents' AND column_name = 'tsv'"))
-            if not has_tsv:
-                for statement in POSTGRES_DDL:
+            if not conn.scalar(text(POSTGRES_DDL_DONE)):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SETUP_LOCK_KEY})
+                for statement in POSTGRES_DDL:  # each one idempotent
                     conn.execute(text(statement))
         self._ready = True
 
@@ -155,11 +238,12 @@ class PostgresBackend:
     def _add_terms(delta: Counter, keys: dict[str, str]) -> None:
         values = [{"kind": kind, "term": term, "key": keys.get(term) or None if kind == "word" else None, "df": n}
                   for (kind, term), n in delta.items() if n]
-        for start in range(0, len(values), BATCH):
-            stmt = pg_insert(terms).values(values[start:start + BATCH])
+        if values:  # one statement, executed many times (its SQL built once, not a VALUES list per batch)
+            stmt = pg_insert(terms)
             db.session.execute(stmt.on_conflict_do_update(
                 index_elements=["kind", "term"],
-                set_={"df": terms.c.df + stmt.excluded.df, "key": func.coalesce(stmt.excluded.key, terms.c.key)}))
+                set_={"df": terms.c.df + stmt.excluded.df, "key": func.coalesce(stmt.excluded.key, terms.c.key)}),
+                values)
         db.session.execute(delete(terms).where(terms.c.df <= 0))
 
     def rebuild(self, docs: Iterator[dict], progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
@@ -188,48 +272,15 @@ class PostgresBackend:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
-    def _where(self, request: Request, filters: Filters) -> list:
-        conditions = [_condition(f, v) for f, v in filters.active().items()]
-        if request.groups:
-            conditions.append(TSV.op("@@")(cast(literal(_tsquery(request)), TSQUERY)))
-        return conditions
-
     def search(self, request: Request) -> Answer:
+        """One statement, one pass over the matching rows: they are gathered once (narrow rows: the heap holds
+        the facet columns and the tsvector, the rest is out of line) and the total, every facet's counts and
+        the page are all taken from that set, ranking only the rows that pass every filter."""
         self._setup()
-        where = self._where(request, request.filters)
-        total = db.session.scalar(select(func.count()).select_from(doc).where(*where))
-        facets = {f: self._facet(request, f) for f in FACETS} if request.facets else {}
-        hits = []
-        if total and request.limit:
-            stmt = select(doc.c.data).where(*where).order_by(*self._order(request))
-            hits = list(db.session.scalars(stmt.offset(request.offset).limit(request.limit)))
-        return Answer(total, hits, facets)
-
-    def _order(self, request: Request) -> list:
-        return [doc.c.in_stock.desc(), *self._asked_order(request)]  # what can be bought now first, always
-
-    def _asked_order(self, request: Request) -> list:
-        if request.sort == "price_asc":
-            return [doc.c.price_paise.asc(), doc.c.product_id]
-        if request.sort == "price_desc":
-            return [doc.c.price_paise.desc(), doc.c.product_id]
-        if request.sort == "newest" or not request.groups:
-            return [doc.c.published_at.desc(), doc.c.product_id.desc()]
-        rank = func.ts_rank(TSV, cast(literal(_tsquery(request)), TSQUERY))
-        named = TSV.op("@@")(cast(literal(_tsquery(request, "AC")), TSQUERY))  # in a title, or the kind named
-        return [named.desc(), rank.desc(), doc.c.product_id]
-
-    def _facet(self, request: Request, facet: str) -> dict:
-        where = self._where(request, request.filters.without(facet))
-        column = {"category": doc.c.category_path, "district": doc.c.district_id, "kind": doc.c.seller_kind,
-                  "price": _band_case(), "in_stock": doc.c.in_stock}[facet]
-        rows = db.session.execute(select(column, func.count()).where(*where).group_by(column))
-        if facet != "category":
-            return {value: n for value, n in rows if n}
-        counts: Counter = Counter()
-        for path, n in rows:
-            counts.update({int(c): n for c in path.strip("/").split("/") if c})
-        return dict(counts)
+        shape = (tuple(request.filters.active()), bool(request.groups), request.facets, bool(request.limit),
+                 request.sort)
+        n, facet_rows, hits = db.session.execute(_statement(*shape), _params(request)).one()
+        return Answer(n, hits or [], _facet_counts(facet_rows) if request.facets else {})
 
     # -- the lexicon -----------------------------------------------------------------------------------------
 
@@ -240,10 +291,12 @@ class PostgresBackend:
 
     def _similar(self, kind: str, word: str, maxdist: int) -> list[tuple[str, int]]:
         self._setup()
-        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
-                           {"t": str(TRIGRAM_THRESHOLD)})
+        # Trigram similarity only for terms of the same first letter: inside a CASE, since the planner would
+        # otherwise compute it for every term first (~6x slower). The trigram index is never chosen at this size
+        # (its scan costs more than reading the lexicon).
+        similar = func.similarity(terms.c.term, word) >= TRIGRAM_THRESHOLD
         stmt = select(terms.c.term, terms.c.df).where(
-            terms.c.kind == kind, terms.c.term.op("%")(word), func.left(terms.c.term, 1) == word[:1])
+            terms.c.kind == kind, case((func.left(terms.c.term, 1) == word[:1], similar), else_=False))
         return [(t, n) for t, n in db.session.execute(stmt) if t != word and distance(t, word, maxdist) <= maxdist]
 
     def near_terms(self, term: str, maxdist: int) -> list[str]:
