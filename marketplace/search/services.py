@@ -24,6 +24,7 @@ from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
 
 from marketplace.catalog import indexing
+from marketplace.catalog.cards import CardImage
 from marketplace.core.outbox import OutboxEntry, generation, on_recorded
 from marketplace.extensions import db
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
@@ -225,27 +226,13 @@ def apply_after_response(response):
 
 # -- answering ------------------------------------------------------------------------------------------------
 
-@dataclass
-class StoredImage:
-    """Just what the media `picture` macro reads, from the index instead of the media tables."""
-
-    sha256: str
-    width: int
-    height: int
-    widths: str
-
-    @property
-    def rendition_widths(self) -> list[int]:
-        return [int(w) for w in self.widths.split(",") if w]
-
-
 class Hit:
     """A result card: the display data stored with the document."""
 
     def __init__(self, data: dict):
         self.__dict__.update(data)
         image = data.get("image")
-        self.image = StoredImage(image["sha256"], image["width"], image["height"], image["widths"]) if image else None
+        self.image = CardImage(image["sha256"], image["width"], image["height"], image["widths"]) if image else None
         self.alt = image.get("alt") if image else None
 
 
