@@ -135,3 +135,13 @@ def test_a_cache_outage_costs_speed_not_the_page(client, shop, monkeypatch):
     monkeypatch.setattr(cache, "get_many", broken)
     monkeypatch.setattr(cache, "set_many", broken)
     assert "Sujani quilt" in card_of(grid(client, "/c/handicrafts"), item.slug)
+
+
+def test_a_kept_card_keeps_the_space_between_mrp_and_saving(app, client):
+    """Card HTML is squeezed of the macro's line breaks: the MRP and the saving must not run together
+    ("₹1,480.831% off")."""
+    from marketplace.catalog.cards import Card
+
+    with app.test_request_context("/?lang=en"):
+        html = str(cards.render_cards([Card(1, "x", None, "X", 10000, 12000, 9, None, None, "G", None, "D")]))
+    assert "</s> <span class=\"save\">" in html
