@@ -24,7 +24,12 @@ and place_order) takes in this Python process and, when PostgreSQL runs on this 
 the SQL statements it sends; and how long it holds what others must wait for: SQLite's one write lock (from
 the first write of each transaction to the end of its commit) or PostgreSQL's stock row locks (from the first
 stock UPDATE to the end of the commit). Everything runs on the same cores, so throughput cannot exceed
-cores / (CPU per order), nor, on SQLite, 1 / (write lock per order).
+cores / (CPU per order), nor, on SQLite, 1 / (write lock per order): the table prints both ceilings, and the
+ratio of the CPU ceilings. When both databases are CPU-bound (a small machine running the database, the app and
+the buyers on the same cores), PostgreSQL's throughput relative to SQLite's cannot exceed that ratio, whatever
+its row locks allow: its client library and server spend more CPU per order than SQLite's in-process calls.
+Row locks pay off where the database has cores of its own and the web workers run on other machines, which
+SQLite cannot do at all (docs/deployment.md).
 """
 
 import argparse
@@ -61,6 +66,7 @@ from marketplace.orders.errors import StockProblem  # noqa: E402
 from marketplace.orders.models import OrderLine  # noqa: E402
 from marketplace.sellers.models import Seller, Verification  # noqa: E402
 
+CORES = len(os.sched_getaffinity(0))
 ADDRESS = {"name": "Bench Buyer", "mobile": "9811000001", "line1": "B-12, Lajpat Nagar II", "district": "South Delhi",
            "state_code": "DL", "pin_code": "110024"}
 
@@ -267,6 +273,7 @@ class Cost:
     server_cpu: float | None = None  # seconds, PostgreSQL's backend processes (None: not readable here)
     statements: int = 0
     held: float = 0.0  # seconds the write lock (SQLite) or the stock row locks (PostgreSQL) were held
+    held_by_writer: bool = True  # SQLite's lock is the one writer's: 1 / held bounds orders/s
     wall: float = 0.0
 
 
@@ -290,7 +297,7 @@ def cost(url: str, hot: int, orders_wanted: int) -> Cost:
     app = create_app(_config(url, 1))
     product_ids, people = _seed(app, hot, 10**8, 1)
     postgres = url.startswith("postgresql")
-    result, window = Cost(), {"start": None}
+    result, window = Cost(held_by_writer=not postgres), {"start": None}
 
     def statement(_conn, _cursor, sql, _params, _context, _many):
         result.statements += 1
@@ -352,12 +359,23 @@ def _cost_table(costs: dict[str, Cost]) -> None:
         ("SQL statements", lambda c: f"{c.statements / c.orders:.1f}"),
         ("lock held (see above), ms", lambda c: per(c.held, c)),
         ("elapsed, ms", lambda c: per(c.wall, c)),
+        # Ceilings from the figures above: no run on these cores can beat them, however the locks are taken.
+        (f"orders/s at most, {CORES} cores busy", lambda c: f"{_cpu_ceiling(c):.0f}"),
+        ("orders/s at most, one writer", lambda c: "-" if c.held_by_writer is False else f"{c.orders / c.held:.0f}"),
     ]
     print(f"\nPer order, one buyer alone ({next(iter(costs.values())).orders} orders; two cart additions on average, "
           f"the quote, place_order)\n")
     print(f"{'':34}" + "".join(f"{n:>14}" for n in costs))
     for label, cell in rows:
         print(f"{label:34}" + "".join(f"{cell(c):>14}" for c in costs.values()))
+    if {"SQLite", "PostgreSQL"} <= costs.keys():
+        print(f"\nPostgreSQL/SQLite, most orders/s these {CORES} cores allow: "
+              f"{_cpu_ceiling(costs['PostgreSQL']) / _cpu_ceiling(costs['SQLite']):.2f}")
+
+
+def _cpu_ceiling(c: Cost) -> float:
+    """Orders per second if every core did nothing but checkouts: the client's and the server's CPU per order."""
+    return CORES * c.orders / (c.app_cpu + (c.server_cpu or 0.0))
 
 
 def main() -> int:
