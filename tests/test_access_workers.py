@@ -234,9 +234,9 @@ def test_district_and_state_officials_see_their_whole_area(app, world, geo):
     hamirpur, _ = worker(geo, block="Hamirpur", pins="177001")
     district = factories.official(geo["Nadaun"], "district")  # Hamirpur district
     state = factories.official(geo["Kahara"], "state")  # Bihar
-    names = {w.id for w in services.workers_in_scope(district)}
+    names = {w.id for w in services.workers_in_scope(district).items}
     assert names == {world.a.id, hamirpur.id}
-    assert {w.id for w in services.workers_in_scope(state)} == {world.b.id}
+    assert {w.id for w in services.workers_in_scope(state).items} == {world.b.id}
     assert [r.id for r in services.reports_in_scope(state)] == [world.report]
     assert services.reports_in_scope(district) == []
     days = services.days_of_work_by_block([b.id for b in services.blocks_in_scope(district)],

@@ -16,7 +16,7 @@ from marketplace.orders import lifecycle
 from marketplace.orders.models import Order, OrderStatus, SellerOrder
 from marketplace.search import services as search
 
-from . import factories
+from . import factories, req_factories
 from .conftest import login
 from .e2e import shop as shopping
 from .test_fulfilment import build_world, hand_over, ready_order, ship
@@ -40,7 +40,11 @@ def _new_group(world, category):
 def _add_rows(app, world, category) -> None:
     """One more of everything, each from groups not seen before: products with photos, a pending group, and
     orders in every stage."""
-    factories.seller(world.sellers[0].block, verified=False)
+    block = world.sellers[0].block
+    factories.seller(block, verified=False)
+    req_factories.institution(block, approved=False, name="Waiting school")  # /institutions/pending
+    inst, buyer = req_factories.institution(block, world.buyer)
+    req_factories.requisition(inst, buyer, category, [("School", block, 10)])  # /requisitions
     factories.packaging_house(world.sellers[0].block, operators=[shopping.quick_user(Role.OPERATOR, name="Op")])
     ready_order(app, world, lines=[(_new_group(world, category), 1), (world.products[1], 1)])  # awaiting handover
     received = ready_order(app, world, lines=[(_new_group(world, category), 1)])  # received, not yet checked
@@ -100,6 +104,9 @@ def _pages(world, category, official, slug) -> list[tuple[str, object, str]]:
              ("seller", member, "/shg"), ("seller", member, "/me"),
              ("operator", operator, "/me"),
              ("official", official, "/officials/sellers"), ("official", official, "/moderation/products"),
+             ("official", official, "/institutions/pending"), ("official", official, "/requisitions"),
+             ("buyer", world.buyer, "/requisitions"), ("admin", admin, "/institutions/pending"),
+             ("admin", admin, "/requisitions"),
              ("official", official, "/me"),
              ("admin", admin, "/admin/orders/review"), ("admin", admin, "/moderation/products"),
              ("admin", admin, "/officials/sellers"), ("admin", admin, "/admin/payouts"),
@@ -131,7 +138,9 @@ def _measure(app, pages) -> dict[str, int]:
 
 @pytest.fixture
 def world(geo):
-    return build_world(geo)
+    world = build_world(geo)
+    world.buyer = factories.user(Role.BUYER)  # the requisitions' buyer (institutions grow with the rows)
+    return world
 
 
 def test_no_list_page_runs_more_statements_with_three_times_the_rows(app, world, geo):

@@ -288,7 +288,7 @@ def test_officials_see_their_scope_pending_first_and_can_filter(client, geo):
     factories.seller(geo["Sattar Kataiya"], verified=False, name="Sattar group")
     factories.seller(geo["Musahari"], verified=False, name="Musahari group")
     block, district, state = (factories.official(geo["Kahara"], lvl) for lvl in ("block", "district", "state"))
-    names = lambda user, status=None: [s.name_en for s in services.sellers_in_scope(user, status)]  # noqa: E731
+    names = lambda user, status=None: [s.name_en for s in services.sellers_in_scope(user, status).items]  # noqa: E731
     assert names(block) == [pending.name_en, verified.name_en]
     assert set(names(district)) == {"Old Kahara group", "New Kahara group", "Sattar group"}
     assert set(names(state)) == set(names(district)) | {"Musahari group"}

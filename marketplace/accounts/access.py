@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import false, select, true
 
 from marketplace.accounts.models import OfficialLevel, Role
 from marketplace.extensions import db, login_manager
@@ -108,6 +108,22 @@ def approves_institutions_in(user, district_id: int) -> bool:
 
         return db.session.scalar(select(District.state_id).where(District.id == district_id)) == user.scope_state_id
     return False
+
+
+def approves_institutions_where(user, district_column):
+    """The SQL twin of approves_institutions_in, for listing many institutions at once: a condition on the
+    column holding their district."""
+    if user is None or not user.is_authenticated or user.role not in (Role.ADMIN, Role.OFFICIAL):
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    if user.official_level == OfficialLevel.DISTRICT:
+        return district_column == user.scope_district_id
+    if user.official_level == OfficialLevel.STATE:
+        from marketplace.geo.models import District
+
+        return district_column.in_(select(District.id).where(District.state_id == user.scope_state_id))
+    return false()
 
 
 class RequisitionScope:

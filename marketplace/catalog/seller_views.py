@@ -19,6 +19,7 @@ from marketplace.catalog.forms import (
     stock_values,
 )
 from marketplace.catalog.models import ProductStatus
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int
 from marketplace.extensions import csrf
 from marketplace.media import services as media
@@ -42,10 +43,6 @@ def _show(form, exc: services.CatalogError):
     """Messages about fields go next to them; one about nothing in particular is returned for the page top."""
     form.show_errors(exc.errors)
     return None if exc.errors else exc
-
-
-def _page_arg() -> int:
-    return arg_int("page", 1, minimum=1)
 
 
 def _own_product(product_id: int):
@@ -95,7 +92,7 @@ def products():
         return _no_group()
     status = request.args.get("status")
     status = status if status in tuple(ProductStatus) else None
-    page = services.products_of_seller(seller.id, status, _page_arg())
+    page = services.products_of_seller(seller.id, status, page_number())
     return _render("catalog/seller/list.html", seller=seller, page=page, status=status,
                    counts=services.status_counts(seller.id))
 
@@ -318,7 +315,7 @@ def stock():
     seller = _chosen_seller()
     if seller is None:
         return _no_group()
-    page = services.stock_items(seller.id, _page_arg())
+    page = services.stock_items(seller.id, page_number())
     form = stock_form(page.items)
     status = 200
     if form.validate_on_submit():
@@ -352,7 +349,7 @@ def _moderated_product(product_id: int):
 def moderation_list():
     status = request.args.get("status")
     status = status if status in tuple(ProductStatus) else None
-    page = services.products_for_moderation(_actor(), status, _page_arg())
+    page = services.products_for_moderation(_actor(), status, page_number())
     return render_template("catalog/moderation/list.html", page=page, status=status, labels=services.STATUS_LABELS)
 
 

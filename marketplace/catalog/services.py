@@ -7,7 +7,6 @@ Access decisions (who may call these) are the views' job, through marketplace.ac
 """
 
 import re
-from dataclasses import dataclass
 from typing import NoReturn
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +28,7 @@ from marketplace.catalog.models import (
 )
 from marketplace.core.errors import DomainError
 from marketplace.core.outbox import bump_generation, record_change
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.states import IllegalTransition
 from marketplace.core.translit import slugify
 from marketplace.core.types import utcnow
@@ -70,13 +70,6 @@ class CatalogError(DomainError):
 class _Invalid(Exception):
     def __init__(self, message):
         self.message = message
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    has_next: bool
 
 
 # ---------------------------------------------------------------- field cleaners (value -> clean value)
@@ -498,7 +491,7 @@ def stock_items(seller_id: int, page: int = 1, per_page: int = 100) -> Page:
     """The seller's listings (not removed ones) with their variants, for the quick stock page."""
     stmt = (select(Product).where(Product.seller_id == seller_id, Product.status != ProductStatus.REMOVED)
             .options(selectinload(Product.variants)).order_by(Product.id.desc()))
-    return _page(stmt, page, per_page)
+    return paginate(stmt, page, per_page)
 
 
 def set_stocks(seller: Seller, quantities: dict, actor, shown: dict | None = None) -> int:
@@ -670,19 +663,13 @@ def get_photo(product: Product, photo_id: int) -> ProductPhoto | None:
     return next((p for p in product.photos if p.id == photo_id), None)
 
 
-def _page(stmt, page: int, per_page: int) -> Page:
-    page = max(1, page)
-    rows = list(db.session.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)))
-    return Page(rows[:per_page], page, len(rows) > per_page)
-
-
 def products_of_seller(seller_id: int, status: str | None = None, page: int = 1, per_page: int = 30) -> Page:
     stmt = (select(Product).where(Product.seller_id == seller_id)
             .options(selectinload(Product.photos), selectinload(Product.category))
             .order_by(Product.updated_at.desc(), Product.id.desc()))
     if status in tuple(ProductStatus):
         stmt = stmt.where(Product.status == status)
-    return _page(stmt, page, per_page)
+    return paginate(stmt, page, per_page)
 
 
 def status_counts(seller_id: int) -> dict[str, int]:
@@ -711,7 +698,7 @@ def products_for_moderation(user, status: str | None = None, page: int = 1, per_
             .order_by(Product.updated_at.desc(), Product.id.desc()))
     if status in tuple(ProductStatus):
         stmt = stmt.where(Product.status == status)
-    return _page(stmt, page, per_page)
+    return paginate(stmt, page, per_page)
 
 
 def category_tree() -> list[tuple[Category, list[Category]]]:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import page_number
 from marketplace.fulfilment import houses
 from marketplace.fulfilment.errors import FulfilmentError
 from marketplace.fulfilment.forms import ActionForm, HouseForm, OperatorForm
@@ -39,8 +40,9 @@ def _show(form, exc: FulfilmentError) -> None:
 @bp.get("/")
 @role_required(Role.ADMIN)
 def index():
-    rows = [(house, houses.address_problem(house)) for house in houses.all_houses()]
-    return render_template("fulfilment/admin_houses.html", rows=rows)
+    page = houses.houses_page(page_number())
+    rows = [(house, houses.address_problem(house)) for house in page.items]
+    return render_template("fulfilment/admin_houses.html", rows=rows, page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])

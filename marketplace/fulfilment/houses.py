@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import Page, paginate
 from marketplace.extensions import db
 from marketplace.fulfilment.errors import FulfilmentError
 from marketplace.fulfilment.models import HouseBlock, HouseOperator, PackagingHouse
@@ -130,6 +131,7 @@ def houses_for_sellers(seller_ids) -> dict[int, int]:
 
 # ---------------------------------------------------------------- addresses and the admin's pages (issue 9 #4)
 
+ADMIN_PAGE = 50  # houses a page on the admin's list
 UNKNOWN_PIN = "000000"  # no PIN code starts with 0: "not entered yet", never printed as an address
 _PHONE_JUNK = re.compile(r"[\s().-]")
 
@@ -223,14 +225,15 @@ def save_house(house: PackagingHouse | None, fields: dict) -> PackagingHouse:
     return house
 
 
-def all_houses() -> list[PackagingHouse]:
-    """Every house with its block, district and state (one query for the admin's list)."""
+def houses_page(page: int = 1) -> Page:
+    """One page of the houses (one in a block or so: thousands in a country) with their block, district and
+    state, for the admin's list."""
     from marketplace.geo.models import Block, District
 
     stmt = (select(PackagingHouse).options(selectinload(PackagingHouse.block).selectinload(Block.district)
                                            .selectinload(District.state))
-            .order_by(PackagingHouse.state_code, PackagingHouse.district, PackagingHouse.name_en))
-    return list(db.session.scalars(stmt))
+            .order_by(PackagingHouse.state_code, PackagingHouse.district, PackagingHouse.name_en, PackagingHouse.id))
+    return paginate(stmt, page, ADMIN_PAGE)
 
 
 def operators_of(house: PackagingHouse) -> list:

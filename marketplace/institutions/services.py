@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace.core.errors import DomainError
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.states import IllegalTransition
 from marketplace.extensions import db
 from marketplace.geo.models import Block, District, State
@@ -27,6 +28,7 @@ class InstitutionError(DomainError):
 
 _GSTIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GSTIN_SHAPE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+PENDING_PAGE = 50  # institutions a page on the approvers' list
 
 
 def gstin_check_char(first14: str) -> str:
@@ -158,12 +160,15 @@ def person_role(user, institution_id: int) -> str | None:
                                                                   InstitutionPerson.user_id == user.id))
 
 
-def pending_for(user) -> list[Institution]:
-    """Institutions waiting for approval that this official (district / state) or admin may approve."""
-    from marketplace.accounts.access import approves_institutions_in
+def pending_for(user, page: int = 1) -> Page:
+    """One page of the institutions waiting for approval that this official (district / state) or admin may
+    approve, oldest first."""
+    from marketplace.accounts.access import approves_institutions_where
 
-    stmt = select(Institution).where(Institution.status == InstitutionStatus.PENDING).order_by(Institution.id)
-    return [i for i in db.session.scalars(stmt) if approves_institutions_in(user, i.district_id)]
+    stmt = (select(Institution).where(Institution.status == InstitutionStatus.PENDING,
+                                      approves_institutions_where(user, Institution.district_id))
+            .order_by(Institution.id))
+    return paginate(stmt, page, PENDING_PAGE)
 
 
 def districts() -> list[District]:

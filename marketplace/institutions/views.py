@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from marketplace.accounts.access import approves_institutions_in, role_required
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import page_number
 from marketplace.institutions import services
 from marketplace.institutions.models import InstitutionKind
 from marketplace.institutions.services import InstitutionError
@@ -58,7 +59,8 @@ def show(institution_id: int):
 @bp.get("/institutions/pending")
 @role_required(Role.OFFICIAL)
 def pending():
-    return render_template("institutions/pending.html", items=services.pending_for(current_user), kinds=_kinds())
+    return render_template("institutions/pending.html", page=services.pending_for(current_user, page_number()),
+                           kinds=_kinds())
 
 
 @bp.post("/institutions/<int:institution_id>/decide")

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from marketplace.core import charts
+from marketplace.core.pagination import paginate
 from marketplace.extensions import db
 from marketplace.geo.models import Block
 from marketplace.institutions.models import Institution
@@ -102,14 +103,12 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
         .join(Seller, Seller.id == a.seller_id).join(Block, Block.id == a.block_id)
         .where(a.requisition_id == req.id, a.committed > 0, shortfall > 0)
         .order_by(shortfall.desc(), a.id).limit(BEHIND_LIMIT), a.block_id, scope_blocks))) if elapsed else []
-    pages = max(1, -(-totals.groups // PER_PAGE))
-    page = min(max(page, 1), pages)
-    groups = list(db.session.execute(_scoped(
+    groups = paginate(_scoped(
         select(a, Seller.name_hi, Seller.name_en, Block.name_en, Block.name_hi)
         .join(Seller, Seller.id == a.seller_id).join(Block, Block.id == a.block_id)
         .where(a.requisition_id == req.id, a.quantity > 0)
-        .order_by(Block.name_en, Seller.name_en, a.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE),
-        a.block_id, scope_blocks)))
+        .order_by(Block.name_en, Seller.name_en, a.id), a.block_id, scope_blocks),
+        page, PER_PAGE, total=totals.groups, fetch=lambda stmt: list(db.session.execute(stmt)))
     recent = [made for day, made, _p in daily if day > as_of - timedelta(days=RATE_DAYS)]
     rate = sum(recent) // RATE_DAYS if recent else 0
     remaining = max(target - totals.made, 0)
@@ -118,8 +117,8 @@ def progress(req: Requisition, *, scope_blocks=None, page: int = 1, as_of: date 
         forecast = daily[-1][0] if daily else as_of
     elif rate > 0:
         forecast = as_of + timedelta(days=-(-remaining // rate))
-    return Progress(req, totals, target, blocks, daily, behind, groups, page, pages, rate, forecast,
-                    target * elapsed // duration)
+    return Progress(req, totals, target, blocks, daily, behind, groups.items, groups.number, groups.pages, rate,
+                    forecast, target * elapsed // duration)
 
 
 def chart_svg(prog, title: str, labels: tuple[str, str, str]) -> bytes:

@@ -3,48 +3,55 @@
 from sqlalchemy import or_, select
 
 from marketplace.accounts.models import OfficialLevel, Role
+from marketplace.core.pagination import Page, paginate
 from marketplace.extensions import db
 from marketplace.geo.models import District
 from marketplace.institutions.models import Institution, InstitutionPerson
 from marketplace.requisitions.models import Allocation, Quote, ReqStatus, Requisition, RequisitionPoint
 from marketplace.sellers.models import Member, Seller
 
-LIST_LIMIT = 200
+LIST_PAGE = 50  # requisitions a page on the list
 
 
-def visible_requisitions(user) -> list:
-    """(requisition, institution name) rows this user may open, newest first."""
+def visible_requisitions(user, page: int = 1) -> Page:
+    """One page of the (requisition, institution name) rows this user may open, newest first."""
+    where = _visible_where(user)
+    if where is None:
+        return Page([], 1, 1, 0)
     stmt = (select(Requisition, Institution.name).join(Institution, Institution.id == Requisition.institution_id)
-            .order_by(Requisition.id.desc()).limit(LIST_LIMIT))
+            .where(*where).order_by(Requisition.id.desc()))
+    return paginate(stmt, page, LIST_PAGE, fetch=lambda limited: list(db.session.execute(limited)))
+
+
+def _visible_where(user) -> tuple | None:
+    """The conditions on requisitions this user may open; None for nobody."""
     if user.role == Role.ADMIN:
-        return list(db.session.execute(stmt))
+        return ()
     if user.role == Role.BUYER:
         mine = select(InstitutionPerson.institution_id).where(InstitutionPerson.user_id == user.id)
-        return list(db.session.execute(stmt.where(Requisition.institution_id.in_(mine))))
+        return (Requisition.institution_id.in_(mine),)
     if user.role == Role.OFFICIAL:
         level = user.official_level
         if level == OfficialLevel.DISTRICT:
-            return list(db.session.execute(stmt.where(Requisition.district_id == user.scope_district_id,
-                                                      Requisition.status != ReqStatus.DRAFT)))
+            return Requisition.district_id == user.scope_district_id, Requisition.status != ReqStatus.DRAFT
         if level == OfficialLevel.STATE:
             districts = select(District.id).where(District.state_id == user.scope_state_id)
-            return list(db.session.execute(stmt.where(Requisition.district_id.in_(districts),
-                                                      Requisition.status != ReqStatus.DRAFT)))
+            return Requisition.district_id.in_(districts), Requisition.status != ReqStatus.DRAFT
         block = user.scope_block_id
-        return list(db.session.execute(stmt.where(or_(
+        return (or_(
             Requisition.id.in_(select(Allocation.requisition_id).where(Allocation.block_id == block)),
-            Requisition.id.in_(select(RequisitionPoint.requisition_id).where(RequisitionPoint.block_id == block))))))
+            Requisition.id.in_(select(RequisitionPoint.requisition_id).where(RequisitionPoint.block_id == block))),)
     if user.role == Role.SELLER:
         from marketplace.geo.models import Block
 
         groups = select(Member.seller_id).where(Member.user_id == user.id, Member.active.is_(True))
         districts = select(Block.district_id).join(Seller, Seller.block_id == Block.id).where(Seller.id.in_(groups))
-        return list(db.session.execute(stmt.where(or_(
+        return (or_(
             Requisition.id.in_(select(Allocation.requisition_id).where(Allocation.seller_id.in_(groups))),
             # "quote me" requisitions of the group's district, open for quotes
             Requisition.price_paise.is_(None) & Requisition.status.in_((ReqStatus.APPROVED, ReqStatus.ALLOCATING))
-            & Requisition.district_id.in_(districts)))))
-    return []
+            & Requisition.district_id.in_(districts)),)
+    return None
 
 
 def own_share(req_id: int, seller_id: int):

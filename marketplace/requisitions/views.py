@@ -11,6 +11,7 @@ from flask_login import current_user
 from marketplace.accounts.access import login_required, requisition_scope, role_required
 from marketplace.accounts.models import Role
 from marketplace.core.formatting import format_quantity, parse_rupees
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int, form_int
 from marketplace.institutions import services as institutions
 from marketplace.requisitions import progress as progress_mod
@@ -54,7 +55,7 @@ def _day(raw: str | None) -> date:
 def index():
     from marketplace.requisitions.queries import visible_requisitions
 
-    return render_template("requisitions/index.html", items=visible_requisitions(current_user),
+    return render_template("requisitions/index.html", page=visible_requisitions(current_user, page_number()),
                            institutions=institutions.institutions_of_user(current_user))
 
 
@@ -122,7 +123,7 @@ def show(req_id: int):
     req, scope = _load(req_id)
     if not scope.sees_progress:
         return redirect(url_for("requisitions.share", req_id=req.id))
-    prog = progress_mod.progress(req, scope_blocks=scope.blocks, page=arg_int("page", 1, minimum=1, maximum=10000))
+    prog = progress_mod.progress(req, scope_blocks=scope.blocks, page=page_number())
     quotes = services.quotes_of(req.id) if req.price_paise is None and scope.buyer else []
     from marketplace.requisitions import delivery
 

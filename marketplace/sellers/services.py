@@ -18,6 +18,7 @@ from marketplace.accounts.models import OfficialLevel, Role, User
 from marketplace.core.errors import DomainError
 from marketplace.core.formatting import IST
 from marketplace.core.outbox import record_change
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.translit import slugify
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -39,6 +40,7 @@ OFFICE_BEARERS = frozenset({MemberRole.PRESIDENT, MemberRole.SECRETARY, MemberRo
 MEMBER_MANAGERS = frozenset({MemberRole.PRESIDENT, MemberRole.SECRETARY})
 INVITE_ROLES = (MemberRole.SECRETARY, MemberRole.TREASURER, MemberRole.MEMBER)
 REASON_MAX = 500
+OFFICIAL_LIST_PAGE = 50  # groups a page on the officials' list
 _IFSC = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
 _ACCOUNT_NUMBER = re.compile(r"^\d{9,18}$")
 _NRLM_CODE = re.compile(r"^[A-Z0-9/-]{1,40}$")
@@ -125,18 +127,19 @@ def _scope_clause(user):
     }.get(user.official_level)
 
 
-def sellers_in_scope(user, status: str | None = None) -> list[Seller]:
-    """Sellers in an official's block / district / state (all for an admin), pending ones first."""
+def sellers_in_scope(user, status: str | None = None, page: int = 1) -> Page:
+    """One page of the sellers in an official's block / district / state (all for an admin), pending ones first
+    (a state has lakhs of groups: never all at once)."""
     clause = _scope_clause(user)
     if clause is None:
-        return []
+        return Page([], 1, 1, 0)
     stmt = (select(Seller).join(Block, Seller.block_id == Block.id).join(District, Block.district_id == District.id)
             .where(clause)
             .options(selectinload(Seller.block).selectinload(Block.district), selectinload(Seller.village))
             .order_by(case((Seller.status == Verification.PENDING, 0), else_=1), Seller.created_at, Seller.id))
     if status in tuple(Verification):
         stmt = stmt.where(Seller.status == status)
-    return list(db.session.scalars(stmt))
+    return paginate(stmt, page, OFFICIAL_LIST_PAGE)
 
 
 def acting_role(user, seller_id: int) -> str | None:

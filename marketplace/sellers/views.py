@@ -6,6 +6,7 @@ from flask_login import current_user, user_logged_in
 
 from marketplace.accounts.access import official_covers_block, require_seller_access, role_required
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import page_number
 from marketplace.core.states import IllegalTransition
 from marketplace.i18n import localized
 from marketplace.sellers import forms, services
@@ -225,7 +226,7 @@ def official_list():
     status = request.args.get("status")
     status = status if status in tuple(Verification) else None
     return render_template("sellers/official_list.html", status=status,
-                           sellers=services.sellers_in_scope(current_user, status))
+                           page=services.sellers_in_scope(current_user, status, page_number()))
 
 
 @bp.get("/officials/sellers/<int:seller_id>")

@@ -24,6 +24,7 @@ from marketplace.accounts.models import OfficialLevel, Role, User
 from marketplace.accounts.services import AccountError, normalise_mobile
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.errors import DomainError
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.states import IllegalTransition
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
@@ -447,9 +448,12 @@ class SearchResult:
     category_ids: list[int]
     understood: bool  # False when the words matched no kind of work
     block_id: int | None = None
+    page: int = 1
+    pages: int = 1
 
 
 PAGE_SIZE = 20
+OFFICIAL_PAGE = 50  # workers a page on the officials' list
 
 
 def find_workers(s: WorkerSearch) -> SearchResult:
@@ -482,12 +486,10 @@ def find_workers(s: WorkerSearch) -> SearchResult:
         full = (select(Booking.worker_id).where(Booking.work_date == s.on_date, Booking.slot_key.is_not(None))
                 .group_by(Booking.worker_id).having(func.count() >= len(Slot)))
         stmt = stmt.where(WorkerProfile.id.not_in(full))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    stmt = (stmt.order_by(WorkerProfile.identity_checked_at.is_(None), WorkerProfile.rating_sum.desc(),
-                          WorkerProfile.jobs_done.desc(), WorkerProfile.id)
-            .options(selectinload(WorkerProfile.categories))
-            .limit(PAGE_SIZE).offset((max(s.page, 1) - 1) * PAGE_SIZE))
-    return SearchResult(list(db.session.scalars(stmt)), total, cat_ids, understood, block_id)
+    found = paginate(stmt.order_by(WorkerProfile.identity_checked_at.is_(None), WorkerProfile.rating_sum.desc(),
+                                   WorkerProfile.jobs_done.desc(), WorkerProfile.id)
+                     .options(selectinload(WorkerProfile.categories)), s.page, PAGE_SIZE)
+    return SearchResult(found.items, found.total, cat_ids, understood, block_id, found.number, found.pages)
 
 
 def free_slots(profile: WorkerProfile, day: date) -> list[str]:
@@ -842,8 +844,9 @@ def blocks_in_scope(user) -> list[Block]:
     return list(db.session.scalars(stmt))
 
 
-def workers_in_scope(user, block_id: int | None = None, category_id: int | None = None,
-                     limit: int = 200) -> list[WorkerProfile]:
+def workers_in_scope(user, block_id: int | None = None, category_id: int | None = None, page: int = 1,
+                     per_page: int | None = None) -> Page:
+    """One page of the workers an official looks after, those whose identity is not checked yet first."""
     stmt = select(WorkerProfile).options(selectinload(WorkerProfile.categories))
     scope = _block_scope(user)
     if scope is not None:
@@ -853,8 +856,8 @@ def workers_in_scope(user, block_id: int | None = None, category_id: int | None 
     if category_id:
         stmt = stmt.where(WorkerProfile.id.in_(select(WorkerCategory.worker_id)
                                                .where(WorkerCategory.category_id == category_id)))
-    return list(db.session.scalars(stmt.order_by(WorkerProfile.identity_checked_at.is_not(None),
-                                                 WorkerProfile.id.desc()).limit(limit)))
+    return paginate(stmt.order_by(WorkerProfile.identity_checked_at.is_not(None), WorkerProfile.id.desc()),
+                    page, per_page or OFFICIAL_PAGE)
 
 
 def workers_by_category_and_block(user) -> list[tuple[str, str, int, int]]:

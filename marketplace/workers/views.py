@@ -12,6 +12,7 @@ from flask_login import current_user
 from marketplace.accounts.access import login_required, role_required, worker_booking_role
 from marketplace.accounts.models import Role
 from marketplace.core.errors import DomainError
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int
 from marketplace.extensions import limiter
 from marketplace.geo import services as geo
@@ -63,7 +64,7 @@ def directory():
     block_id = arg_int("block")
     raw_date = request.args.get("date", "").strip()
     on_date = _parse_date(raw_date)
-    page = arg_int("page", 1, minimum=1, maximum=1000)
+    page = page_number()
     searched = bool(q or pin or category_id or block_id or raw_date)
     error, result = None, None
     if raw_date and on_date is None:
@@ -78,8 +79,8 @@ def directory():
     status = 422 if error else 200
     return render_template("workers/directory.html", q=q, pin=pin, category_id=category_id, block_id=block_id,
                            raw_date=raw_date, on_date=on_date, categories=cats, by_id={c.id: c for c in cats},
-                           blocks=geo.all_blocks(), result=result, error=error, page=page,
-                           page_size=services.PAGE_SIZE, searched=searched), status
+                           blocks=geo.all_blocks(), result=result, error=error,
+                           searched=searched), status
 
 
 @bp.get("/<int:profile_id>")
@@ -362,7 +363,7 @@ def official():
                            categories=cats, cat_names={c.id: c for c in cats},
                            counts=services.workers_by_category_and_block(current_user),
                            months=services.bookings_by_month(current_user),
-                           workers=services.workers_in_scope(current_user, block_id, category_id),
+                           workers=services.workers_in_scope(current_user, block_id, category_id, page_number()),
                            reports=services.reports_in_scope(current_user), block_id=block_id,
                            category_id=category_id, handle_form=forms.HandleReportForm())
 
