@@ -426,6 +426,8 @@ def _page(searcher, parts: list, view: IndexView, request: Request, terms: list,
 class WhooshBackend:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self._link_name = str(self._link)
+        self._dirs: dict[str, Path] = {}
         self.schema = make_schema()
         self._searchers: dict[int, tuple] = {}
         self._searchers_lock = threading.Lock()
@@ -440,10 +442,17 @@ class WhooshBackend:
         return self.root / "current"
 
     def current_dir(self) -> Path | None:
+        """The live generation's directory (every search asks: the link is read each time, the Path made once)."""
         try:
-            return self.root / os.readlink(self._link)
+            name = os.readlink(self._link_name)
         except FileNotFoundError:
             return None
+        path = self._dirs.get(name)
+        if path is None:
+            if len(self._dirs) > 8:
+                self._dirs.clear()
+            path = self._dirs[name] = self.root / name
+        return path
 
     @contextmanager
     def writer_lock(self, blocking: bool):
