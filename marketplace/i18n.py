@@ -52,9 +52,10 @@ def current_locale():
     return chosen if chosen is not None else get_locale()
 
 
-def localized(obj, field: str) -> str:
-    """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback."""
-    first, second = ("hi", "en") if str(current_locale()) == "hi" else ("en", "hi")
+def localized(obj, field: str, language: str | None = None) -> str:
+    """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback.
+    `language`: the current one, from a caller that asks for many values (str(current_locale()) once)."""
+    first, second = ("hi", "en") if (language or str(current_locale())) == "hi" else ("en", "hi")
     return getattr(obj, f"{field}_{first}", None) or getattr(obj, f"{field}_{second}", None) or ""
 
 
