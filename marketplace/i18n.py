@@ -1,6 +1,7 @@
 """Language choice: ?lang= on any URL, then the user's saved preference, then a cookie, then Accept-Language."""
 
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_datetime, get_locale, get_translations
@@ -51,9 +52,10 @@ def current_locale():
     return chosen if chosen is not None else get_locale()
 
 
-def localized(obj, field: str) -> str:
-    """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback."""
-    first, second = ("hi", "en") if str(current_locale()) == "hi" else ("en", "hi")
+def localized(obj, field: str, language: str | None = None) -> str:
+    """The Hindi or English value of a bilingual field (`name_hi` / `name_en`), the other as fallback.
+    `language`: the current one, from a caller that asks for many values (str(current_locale()) once)."""
+    first, second = ("hi", "en") if (language or str(current_locale())) == "hi" else ("en", "hi")
     return getattr(obj, f"{field}_{first}", None) or getattr(obj, f"{field}_{second}", None) or ""
 
 
@@ -81,7 +83,14 @@ def query_with(**changes) -> str:
     args = request.args.to_dict(flat=False)
     for key, value in changes.items():
         args[key] = [str(value)]
-    return urlencode(args, doseq=True)
+    return urlencode(args, doseq=True, quote_via=_quoted)
+
+
+@lru_cache(maxsize=256)
+def _quoted(text: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
+    """quote_plus, remembered: a page's links (facets, pager, language switch) repeat the same query words,
+    which Python quotes letter by letter each time."""
+    return quote_plus(text, safe, encoding, errors)
 
 
 # The layout's words, on every page: translated once per process and language instead of a dozen look-ups a page.

@@ -101,7 +101,7 @@ def _blocks(template: str, context: dict) -> dict | None:
     full["get_flashed_messages"] = lambda **_: []  # the layout's, in the discarded render: left for the real one
     page = app.jinja_env.get_template(template)
     ctx = page.new_context(full)
-    for _ in page.root_render_func(ctx):  # runs the top level; the whole page's output is not needed
+    for _ in page.root_render_func(ctx):  # runs the top level (base.html leaves its layout out while keeping)
         pass
     watch.watching = True
     blocks = {name: _parts("".join(ctx.blocks[name][0](ctx))) for name in BLOCKS if name in ctx.blocks}

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from flask import current_app, g, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, exists, select
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from marketplace.catalog import indexing
 from marketplace.catalog.cards import CardImage
 from marketplace.core.outbox import OutboxEntry, generation, on_recorded
 from marketplace.extensions import db
+from marketplace.i18n import current_locale
 from marketplace.search.analysis import QueryWord, parse_query, sound_key, words
 from marketplace.search.base import PRICE_BAND_KEYS, SELLER_KINDS, Answer, Backend, Filters, Request
 
@@ -348,7 +348,7 @@ def in_language(labels: dict) -> dict:
     (no language chosen yet) the lazy strings themselves."""
     if not has_request_context():
         return labels
-    key = (id(labels), str(get_locale()))
+    key = (id(labels), str(current_locale()))
     found = _in_language.get(key)
     if found is None:
         found = _in_language[key] = {k: str(v) for k, v in labels.items()}
@@ -397,7 +397,7 @@ def search(q: str, filters: Filters = Filters(), sort: str = "relevance", page: 
     version = backend.version()
     if version is None:  # a backend that cannot tell when it changed: nothing is kept
         return _search(backend, None, q, filters, sort, page)
-    key = (q, filters, sort, page, str(get_locale()) if has_request_context() else None, id(backend), version)
+    key = (q, filters, sort, page, str(current_locale()) if has_request_context() else None, id(backend), version)
     now = time.monotonic()
     with _results_lock:
         kept = _results.get(key)

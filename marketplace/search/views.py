@@ -5,7 +5,7 @@ from urllib.parse import quote_plus
 from flask import Blueprint, jsonify, render_template, request
 
 from marketplace.catalog import blocks
-from marketplace.i18n import localized, query_with
+from marketplace.i18n import current_locale, localized, query_with
 from marketplace.search import forms, services
 
 bp = Blueprint("search", __name__)
@@ -42,7 +42,7 @@ def _menus(facets: list[services.Facet]) -> list[tuple]:
     """(facet, [(link, label, count, chosen)]) per facet with values. A value's link is this search with the
     value chosen, or dropped if it is the chosen one, from page 1: one query string per facet with a mark where
     the value goes (unless the search itself holds the mark), rather than one per value."""
-    menus = []
+    menus, language = [], str(current_locale())
     for f in facets:
         if not f.values:
             continue
@@ -58,6 +58,6 @@ def _menus(facets: list[services.Facet]) -> list[tuple]:
                 link = pattern.replace(QUOTED_MARK, quote_plus(str(value)))
             else:
                 link = "?" + query_with(**{f.name: value, "page": 1})
-            entries.append((link, localized(v, "label"), v.count, v.selected))
+            entries.append((link, localized(v, "label", language), v.count, v.selected))
         menus.append((f, entries))
     return menus

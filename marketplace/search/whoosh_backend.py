@@ -132,11 +132,14 @@ _BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
 
 def docnums(bits: int) -> list[int]:
-    """The set bits of a bitmap, ascending."""
+    """The set bits of a bitmap, ascending: read from its binary digits when at least one in six is set, else
+    byte by byte (the digits cost per position, the bytes per set bit)."""
+    if bits.bit_count() * 6 > bits.bit_length():
+        return [i for i, digit in enumerate(bin(bits)[:1:-1]) if digit == "1"]
     found = []
     for i, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) >> 3, "little")):
         if byte:
-            found.extend((i << 3) + b for b in _BYTE_BITS[byte])
+            found.extend(map((i << 3).__add__, _BYTE_BITS[byte]))
     return found
 
 
@@ -167,6 +170,20 @@ class Norms(dict):
         return norm
 
 
+class TermScores(dict):
+    """Document -> BM25's score for one term in one field (`idf` and `norm` from the index as it is now), worked
+    out when first asked for exactly as whoosh.scoring.bm25 does. Only documents having the term are asked."""
+
+    def __init__(self, ids: list[int], weights: list[float], idf: float, norm: Norms, k1_1: float):
+        super().__init__()
+        self.ids, self.weights, self.idf, self.norm, self.k1_1 = ids, weights, idf, norm, k1_1
+
+    def __missing__(self, docnum: int) -> float:
+        w = self.weights[bisect_left(self.ids, docnum)]
+        score = self[docnum] = self.idf * ((w * self.k1_1) / (w + self.norm[docnum]))
+        return score
+
+
 class Segment:
     """What is read from one segment, once: a segment's documents never change (deleting one only marks it, and
     every use below is masked with the live documents), so this is kept while the segment is in the index, and a
@@ -183,6 +200,7 @@ class Segment:
         self._postings: dict[tuple[str, bytes], tuple] = {}
         self._postings_kept = 0
         self._norms: dict[str, Norms] = {}
+        self._term_scores: dict[tuple[str, bytes], TermScores] = {}
         self._columns: dict[str, list] = {}
         self._stored: dict[int, dict] = {}
 
@@ -200,7 +218,7 @@ class Segment:
                     m.next()
             found = (ids, weights, bitmap(ids, self.size), frequency)
             if self._postings_kept > self.POSTINGS_KEPT:
-                self._postings, self._postings_kept = {}, 0
+                self._postings, self._term_scores, self._postings_kept = {}, {}, 0
             self._postings[(field, term)] = found
             self._postings_kept += len(ids) + 1
         return found
@@ -211,6 +229,16 @@ class Segment:
         kept = self._norms.get(field)
         if kept is None or kept.key != (avgfl, B, K1) or kept.leaf is not leaf:  # reads through an open reader
             kept = self._norms[field] = Norms(leaf, field, avgfl, B, K1)
+        return kept
+
+    def term_scores(self, leaf, field: str, term: bytes, idf: float, avgfl: float, B: float, K1: float) -> "TermScores":
+        """Document -> BM25's score for one term, worked out when first asked for; kept until the term's idf or
+        the average length (another version of the index) changes, counted with the postings kept."""
+        norm = self.norms(leaf, field, avgfl, B, K1)
+        kept = self._term_scores.get((field, term))
+        if kept is None or kept.idf != idf or kept.norm is not norm:
+            ids, weights, _, _ = self.postings(leaf, field, term)
+            kept = self._term_scores[(field, term)] = TermScores(ids, weights, idf, norm, K1 + 1)
         return kept
 
     def column(self, leaf, field: str) -> list:
@@ -335,35 +363,28 @@ def _add(tree, scores: list[dict], docs: list[int]) -> list[float]:
 
 
 def _scores(searcher, seg: "Segment", leaf, terms: list, match_all: bool, docs: list[int]) -> list[float]:
-    """BM25F scores of `docs` (this segment's numbers): whoosh.scoring.bm25 for each term, the same operations in
-    the same order, and the terms' scores added up as Whoosh's matchers add them."""
+    """BM25F scores of `docs` (this segment's numbers): whoosh.scoring.bm25 for each term (kept per term while
+    the index's statistics stay, `Segment.term_scores`), and the terms' scores added up as Whoosh's matchers add
+    them. Documents with the same terms add up the same way: they are sorted out with the terms' bitmaps."""
     B, K1 = searcher.weighting.B, searcher.weighting.K1  # Whoosh's default BM25F: one B for every field
-    k1_1 = K1 + 1
-    present = dict.fromkeys(docs, 0)  # document -> bit j set for each term j it has
     scores: list[dict[int, float]] = []  # term j -> document -> its score for the term
+    alike = {0: bitmap(docs, seg.size)}  # which terms (bit j: term j) -> the documents having just those
     for j, (field, term) in enumerate(t for group in terms for t in group):
-        ids, weights, _, _ = seg.postings(leaf, field, term)
-        if not ids:
-            scores.append({})
-            continue
-        if len(docs) * 8 < len(ids):  # a few documents among long postings: look them up
-            pairs = [(d, weights[i]) for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d]
-        else:
-            pairs = [(d, w) for d, w in zip(ids, weights, strict=True) if d in present]
-        idf, avgfl = searcher.idf(field, term), searcher.avg_field_length(field) or 1
-        norm = seg.norms(leaf, field, avgfl, B, K1)
-        got = {d: idf * ((w * k1_1) / (w + norm[d])) for d, w in pairs}
-        scores.append(got)
-        bit = 1 << j
-        for d in got:
-            present[d] |= bit
+        scores.append(seg.term_scores(leaf, field, term, searcher.idf(field, term),
+                                      searcher.avg_field_length(field) or 1, B, K1))
+        having = seg.postings(leaf, field, term)[2]
+        split = {}
+        for bits, group in alike.items():
+            if with_term := group & having:
+                split[bits | 1 << j] = with_term
+            if without := group & ~having:
+                split[bits] = without
+        alike = split
     tree = _score_tree(leaf, seg, terms, match_all)
-    alike: dict[int, list[int]] = {}  # documents with the same terms add up the same way
-    for d, bits in present.items():
-        alike.setdefault(bits, []).append(d)
     found: dict[int, float] = {}
     for bits, group in alike.items():
-        found.update(zip(group, _add(_only(tree, bits), scores, group), strict=True))
+        numbers = docs if len(alike) == 1 else docnums(group)
+        found.update(zip(numbers, _add(_only(tree, bits), scores, numbers), strict=True))
     return [found[d] for d in docs]
 
 
@@ -405,6 +426,8 @@ def _page(searcher, parts: list, view: IndexView, request: Request, terms: list,
 class WhooshBackend:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+        self._link_name = str(self._link)
+        self._dirs: dict[str, Path] = {}
         self.schema = make_schema()
         self._searchers: dict[int, tuple] = {}
         self._searchers_lock = threading.Lock()
@@ -419,10 +442,17 @@ class WhooshBackend:
         return self.root / "current"
 
     def current_dir(self) -> Path | None:
+        """The live generation's directory (every search asks: the link is read each time, the Path made once)."""
         try:
-            return self.root / os.readlink(self._link)
+            name = os.readlink(self._link_name)
         except FileNotFoundError:
             return None
+        path = self._dirs.get(name)
+        if path is None:
+            if len(self._dirs) > 8:
+                self._dirs.clear()
+            path = self._dirs[name] = self.root / name
+        return path
 
     @contextmanager
     def writer_lock(self, blocking: bool):
