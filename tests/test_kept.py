@@ -3,8 +3,11 @@ and the header's categories are read once for everybody, logged in or not, and r
 after a recorded change. A write that records no change is not seen while kept: that is what shows they are
 kept at all."""
 
+import re
+
 import pytest
 
+from marketplace.cart.models import CartItem
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import Product
 from marketplace.core.outbox import record_change
@@ -12,7 +15,7 @@ from marketplace.extensions import cache, db
 from marketplace.sellers.models import Seller
 
 from . import factories as f
-from .conftest import login
+from .conftest import login, post
 from .test_storefront import card_slugs, html
 
 
@@ -115,3 +118,54 @@ def test_only_canonical_addresses_are_kept(app, client, shop, keeping):
     assert kept_blocks() == before, [k for k in shared.cache._cache if ":blocks:" in k]
     html(client, f"/p/{item.slug}")
     assert kept_blocks() == before + 1
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_the_kept_layout_carries_each_visitors_own_token_cart_and_messages(app, shop, keeping):
+    """The whole page around the kept blocks is kept per address, language and login state; the CSRF token,
+    the cart's count and flash messages are filled in for each request."""
+    from marketplace.extensions import cache as shared
+
+    _org, item = shop
+    first, second, visitor = app.test_client(), app.test_client(), app.test_client()
+    login(first, f.user(login="first-buyer@example.com").email)
+    login(second, f.user(login="second-buyer@example.com").email)
+    html(second, f"/p/{item.slug}")  # kept by one customer, served to the other
+    response = post(first, "/cart/add", {"product_id": item.id, "quantity": "2", "next": f"/p/{item.slug}"})
+    assert response.status_code == 302
+    added = html(first, f"/p/{item.slug}")
+    assert 'class="flash success"' in added and '<span class="count">(2)</span>' in added
+    again = html(first, f"/p/{item.slug}")
+    assert 'class="flash' not in again and '<span class="count">(2)</span>' in again
+    other = html(second, f"/p/{item.slug}")
+    assert 'class="count"' not in other and 'class="flash' not in other
+    for client, page in ((first, again), (second, other)):
+        token = _token(page)
+        assert page.count(f'name="csrf_token" value="{token}"') == 2  # logout form and add to cart
+        assert post(client, "/cart/add", {"product_id": item.id, "quantity": "1", "csrf_token": token}).status_code \
+            == 302
+    assert _token(again) != _token(other)
+    out = html(visitor, f"/p/{item.slug}")  # the same address logged out: its own layout
+    assert 'action="/logout"' not in out and 'href="/login?next=' in out and 'class="count"' not in out
+    assert 'action="/logout"' in other
+    assert sum(1 for key in shared.cache._cache if ":page:" in key) == 2  # logged in, logged out
+
+
+def test_the_header_count_is_read_with_the_user_and_again_after_a_change(app, shop):
+    """Flask-Login's loader reads the units in the cart with the user; a change to the cart in the same
+    request is counted afresh."""
+    from marketplace.accounts.services import load_user
+    from marketplace.cart import services as cart
+
+    _org, item = shop
+    buyer = f.user(login="counting-buyer@example.com")
+    cart.add(buyer, item.id, None, 2)
+    with app.test_request_context("/"):
+        user = load_user(str(buyer.id))
+        db.session.execute(CartItem.__table__.update().values(quantity=5))  # unseen: read with the user
+        assert cart.count(user) == 2
+        cart.add(user, item.id, None, 1)
+        assert cart.count(user) == 6

@@ -92,3 +92,17 @@ def test_seller_profile_and_home_queries_are_fixed(client, shop):
     fill(shop, 20, shop[3])
     assert len(queries_for(client, "/")) == len(home_small)
     assert len(queries_for(client, f"/sellers/{org.slug}")) == len(seller_small) <= MAX_SELLER_PAGE
+
+
+def test_a_logged_in_page_costs_one_statement_more_the_user_with_her_cart(app, client, shop):
+    """Flask-Login's loader reads the customer with the units in her cart (the header's count): one statement."""
+    from .conftest import login
+
+    org, _, parent, _ = shop
+    item = f.make_product(org, parent)
+    visitor = app.test_client()
+    logged_out = queries_for(visitor, f"/p/{item.slug}")
+    login(client, f.user(login="counted-buyer@example.com").email)
+    logged_in = queries_for(client, f"/p/{item.slug}")
+    assert len(logged_in) == len(logged_out) + 1, (logged_out, logged_in)
+    assert any("FROM users" in s and "cart_items" in s for s in logged_in)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import OfficialLevel, Role, User
+from marketplace.cart import services as cart
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.errors import DomainError
 from marketplace.core.params import MAX_ID
@@ -135,15 +136,20 @@ def set_new_password(user: User, new: str) -> None:
     db.session.commit()
 
 
-_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+_USER_BY_ID = select(User, cart.units_of(User.id)).where(User.id == bindparam("user_id"))
 
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader, on every logged-in request: a statement built once costs ~40% less than
-    session.get (nothing is in the session's identity map at the start of a request anyway)."""
+    session.get (nothing is in the session's identity map at the start of a request anyway). It reads the
+    units in her cart too, for the header of the page (one round trip instead of two)."""
     if not user_id.isdigit() or int(user_id) > MAX_ID:
         return None
-    return db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar()
+    found = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
+    if found is None:
+        return None
+    cart.read_with_user(found[0], found[1])
+    return found[0]
 
 
 def get_user(user_id: int) -> User | None:

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.cart import services
@@ -21,9 +22,15 @@ def _count() -> int:
         return 0
 
 
+def _badge() -> Markup:
+    """The header's count after "Cart" (nothing for an empty cart)."""
+    units = _count()
+    return Markup(' <span class="count">({})</span>').format(units) if units else Markup("")
+
+
 @bp.app_context_processor
 def _header_count():
-    return {"cart_count": _count}
+    return {"cart_badge": _badge}
 
 
 def _same_site(target: str | None) -> str | None:
