@@ -237,8 +237,8 @@ def test_district_and_state_officials_see_their_whole_area(app, world, geo):
     names = {w.id for w in services.workers_in_scope(district).items}
     assert names == {world.a.id, hamirpur.id}
     assert {w.id for w in services.workers_in_scope(state).items} == {world.b.id}
-    assert [r.id for r in services.reports_in_scope(state)] == [world.report]
-    assert services.reports_in_scope(district) == []
+    assert [r.id for r in services.reports_in_scope(state).items] == [world.report]
+    assert services.reports_in_scope(district).items == []
     days = services.days_of_work_by_block([b.id for b in services.blocks_in_scope(district)],
                                           services.today_in_india())
     assert set(days) == {b.id for b in services.blocks_in_scope(district)} and geo["Kahara"].id not in days

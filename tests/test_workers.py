@@ -432,9 +432,9 @@ def test_reports_from_either_side_reach_the_block_official(cats, client):
     services.report(b, household, "Came late and rude")
     services.report(b, worker_user, "Household asked for extra work unpaid")
     nadaun, kahara = factories.official(cats["Nadaun"]), factories.official(cats["Kahara"])
-    assert len(services.reports_in_scope(nadaun)) == 2
-    assert services.reports_in_scope(kahara) == []
-    report_id = services.reports_in_scope(nadaun)[0].id
+    assert len(services.reports_in_scope(nadaun).items) == 2
+    assert services.reports_in_scope(kahara).items == []
+    report_id = services.reports_in_scope(nadaun).items[0].id
     login(client, kahara.login_name)
     assert post(client, f"/workers/official/reports/{report_id}", {"note": "x"}).status_code == 403
     other = client.application.test_client()

@@ -9,7 +9,7 @@ row lock, and if the transaction rolls back the number is given back with it, so
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,7 @@ from marketplace.accounts.access import can_manage_seller
 from marketplace.accounts.models import Role
 from marketplace.catalog.units import pack_label
 from marketplace.core.formatting import to_ist
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.invoices.models import Invoice, InvoiceCounter, InvoiceKind, InvoiceLine
@@ -168,9 +169,13 @@ def invoices_of_order(order_id: int) -> dict[int, Invoice]:
     return {i.seller_order_id: i for i in db.session.scalars(select(Invoice).where(Invoice.order_id == order_id))}
 
 
-def invoices_of_seller(seller_id: int, limit: int = 200) -> list[Invoice]:
+INVOICES_PAGE = 50  # a seller's invoices a page
+
+
+def invoices_of_seller(seller_id: int, page: int = 1) -> Page:
+    """One page of the seller's invoices, newest first ((fy, seq) is unique per seller: a total order)."""
     stmt = select(Invoice).where(Invoice.seller_id == seller_id).order_by(Invoice.fy.desc(), Invoice.seq.desc())
-    return list(db.session.scalars(stmt.limit(limit)))
+    return paginate(stmt, page, INVOICES_PAGE, count=select(func.count()).where(Invoice.seller_id == seller_id))
 
 
 def get_invoice(invoice_id: int) -> Invoice | None:

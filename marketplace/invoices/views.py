@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from marketplace.accounts.access import login_required, require_seller_access
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int
 from marketplace.invoices import services
 from marketplace.invoices.render import invoice_pdf
@@ -35,4 +36,4 @@ def seller_list():
         abort(403)
     require_seller_access(seller_id)
     return render_template("invoices/seller_list.html", seller=sellers.get_seller(seller_id), groups=groups,
-                           invoices=services.invoices_of_seller(seller_id))
+                           page=services.invoices_of_seller(seller_id, page_number()))

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.delivery import DeliveryError, backend_for
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 SECRET_KINDS = frozenset({"login_code"})
 CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this belongs to a run that died: send again
 DEFAULT_LOCALE = "hi"
+ADMIN_PAGE = 50  # messages a page on the admins' lists
 
 
 @dataclass(frozen=True)
@@ -195,11 +197,11 @@ def deliver_pending(limit: int = 100) -> int:
     return done
 
 
-def problems(limit: int = 200) -> list[Message]:
-    """Failed (retrying) and dead messages, newest first, for the admin page."""
-    stmt = (select(Message).where(Message.status.in_((Delivery.FAILED, Delivery.DEAD)))
-            .order_by(Message.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+def problems(page: int = 1) -> Page:
+    """One page of the failed (retrying) and dead messages, newest first, for the admin page."""
+    failing = Message.status.in_((Delivery.FAILED, Delivery.DEAD))
+    return paginate(select(Message).where(failing).order_by(Message.id.desc()), page, ADMIN_PAGE,
+                    count=select(func.count()).where(failing))
 
 
 def retry(message_id: int, actor_id: int) -> bool:
@@ -215,8 +217,8 @@ def get(message_id: int) -> Message | None:
     return db.session.get(Message, message_id)
 
 
-def recent(limit: int = 200, kind: str | None = None) -> list[Message]:
-    stmt = select(Message).order_by(Message.id.desc()).limit(limit)
-    if kind:
-        stmt = stmt.where(Message.kind == kind)
-    return list(db.session.scalars(stmt))
+def recent(kind: str | None = None, page: int = 1) -> Page:
+    """One page of every message (or those of one kind), newest first."""
+    where = (Message.kind == kind,) if kind else ()
+    return paginate(select(Message).where(*where).order_by(Message.id.desc()), page, ADMIN_PAGE,
+                    count=select(func.count()).select_from(Message).where(*where))

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import page_number
 from marketplace.notifications import services
 from marketplace.notifications.delivery import configured_channels
 from marketplace.notifications.messages import TEMPLATES
@@ -17,7 +18,7 @@ bp = Blueprint("notifications", __name__)
 def outbox():
     """Every message, newest first, as the recipient reads it."""
     kind = request.args.get("kind") if request.args.get("kind") in TEMPLATES else None
-    return render_template("notifications/outbox.html", messages=services.recent(kind=kind), kinds=TEMPLATES,
+    return render_template("notifications/outbox.html", page=services.recent(kind, page_number()), kinds=TEMPLATES,
                            kind=kind, backends=configured_channels())
 
 
@@ -25,7 +26,7 @@ def outbox():
 @role_required(Role.ADMIN)
 def problems():
     """Messages that could not be delivered: failing (tried again later) and dead (given up)."""
-    return render_template("notifications/problems.html", messages=services.problems(),
+    return render_template("notifications/problems.html", page=services.problems(page_number()),
                            backends=configured_channels(), form=FlaskForm())
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from marketplace.accounts.access import login_required, require_seller_access
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int
 from marketplace.core.states import IllegalTransition
 from marketplace.orders import lifecycle, services
@@ -36,8 +37,9 @@ def incoming():
         abort(403)
     require_seller_access(seller_id)
     tab = request.args.get("show") if request.args.get("show") in TABS else "new"
+    page = services.incoming_for_seller(seller_id, TABS[tab][1], page_number())
     return render_template("orders/seller_list.html", seller=sellers.get_seller(seller_id), groups=groups,
-                           tabs=TABS, tab=tab, parts=services.incoming_for_seller(seller_id, TABS[tab][1]))
+                           tabs=TABS, tab=tab, page=page)
 
 
 def _part(part_id: int):

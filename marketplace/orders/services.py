@@ -24,6 +24,7 @@ from marketplace.accounts.models import Role
 from marketplace.cart import services as cart
 from marketplace.catalog import stock
 from marketplace.core.formatting import IST, format_inr
+from marketplace.core.pagination import Page, paginate
 from marketplace.core.types import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import localized
@@ -44,6 +45,8 @@ from marketplace.payments import services as payments
 from marketplace.sellers import services as sellers
 
 MAX_ADDRESSES = 20
+ORDERS_PAGE = 20  # a customer's orders a page
+SELLER_ORDERS_PAGE = 50  # a seller's parts a page, in each tab
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread over the phone
@@ -310,9 +313,10 @@ def order_for_customer(user, number: str) -> Order:
     return order
 
 
-def orders_of(user, limit: int = 50) -> list[Order]:
-    stmt = _with_parts(select(Order).where(Order.customer_id == user.id).order_by(Order.id.desc()).limit(limit))
-    return list(db.session.scalars(stmt))
+def orders_of(user, page: int = 1) -> Page:
+    """One page of the customer's orders, newest first (a long history stays reachable page by page)."""
+    return paginate(_with_parts(select(Order).where(Order.customer_id == user.id).order_by(Order.id.desc())),
+                    page, ORDERS_PAGE, count=select(func.count()).where(Order.customer_id == user.id))
 
 
 @dataclass(frozen=True)
@@ -337,13 +341,15 @@ def timeline(order: Order) -> list[TimelineEntry]:
     return entries
 
 
-def incoming_for_seller(seller_id: int, statuses: tuple[str, ...]) -> list[SellerOrder]:
-    """A seller's parts in these states, newest first; parts still waiting for payment are never shown."""
+def incoming_for_seller(seller_id: int, statuses: tuple[str, ...], page: int = 1) -> Page:
+    """One page of a seller's parts in these states, newest first; parts still waiting for payment are never
+    shown."""
     visible = tuple(s for s in statuses if s != SellerOrderStatus.AWAITING_PAYMENT)
-    stmt = (select(SellerOrder).where(SellerOrder.seller_id == seller_id, SellerOrder.status.in_(visible))
+    where = (SellerOrder.seller_id == seller_id, SellerOrder.status.in_(visible))
+    stmt = (select(SellerOrder).where(*where)
             .options(selectinload(SellerOrder.lines), selectinload(SellerOrder.order))
-            .order_by(SellerOrder.id.desc()).limit(200))
-    return list(db.session.scalars(stmt))
+            .order_by(SellerOrder.id.desc()))
+    return paginate(stmt, page, SELLER_ORDERS_PAGE, count=select(func.count()).where(*where))
 
 
 def seller_part(part_id: int) -> SellerOrder:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.access import login_required
+from marketplace.core.pagination import page_number
 from marketplace.core.params import form_int
 from marketplace.core.states import IllegalTransition
 from marketplace.orders import events, lifecycle, pricing, progress, services
@@ -183,10 +184,10 @@ def delete_address(address_id: int):
 def history():
     from marketplace.fulfilment import services as fulfilment
 
-    orders = services.orders_of(current_user)
-    shipped = fulfilment.shipment_status_by_part(*(o.id for o in orders))
-    return render_template("orders/history.html", orders=orders,
-                           progress={o.id: progress.derive(o, shipped) for o in orders})
+    page = services.orders_of(current_user, page_number())
+    shipped = fulfilment.shipment_status_by_part(*(o.id for o in page.items))
+    return render_template("orders/history.html", page=page,
+                           progress={o.id: progress.derive(o, shipped) for o in page.items})
 
 
 def _progress(order) -> progress.Progress:

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.core.errors import DomainError
 from marketplace.core.formatting import format_inr, parse_rupees
+from marketplace.core.pagination import Page, paginate
 from marketplace.extensions import db
 from marketplace.orders import handover as parts
 from marketplace.orders.models import SellerOrder, SellerOrderStatus
@@ -174,17 +175,24 @@ class StatementRow:
     balance: int
 
 
-def statement(seller_id: int, limit: int = 200) -> list[StatementRow]:
-    """The newest entries on the seller's account, newest first, each with the balance after it."""
-    stmt = (select(LedgerEntry, LedgerTransaction).join(LedgerTransaction)
-            .where(LedgerEntry.account == Account.SELLER, LedgerEntry.seller_id == seller_id)
-            .order_by(LedgerEntry.id.desc()).limit(limit))
-    running = balance(seller_id)
+STATEMENT_PAGE = 50  # entries a page of a seller's statement
+BATCHES_PAGE = 50  # payout batches a page on the admins' payouts page
+
+
+def statement(seller_id: int, page: int = 1) -> Page:
+    """One page of the entries on the seller's account, newest first, each with the balance after it."""
+    own = (LedgerEntry.account == Account.SELLER, LedgerEntry.seller_id == seller_id)
+    stmt = select(LedgerEntry, LedgerTransaction).join(LedgerTransaction).where(*own).order_by(LedgerEntry.id.desc())
+    found = paginate(stmt, page, STATEMENT_PAGE, count=select(func.count()).where(*own),
+                     fetch=lambda limited: db.session.execute(limited).all())
     rows = []
-    for entry, txn in db.session.execute(stmt):
-        rows.append(StatementRow(txn.at, entry.kind, txn.memo, entry.amount_paise, running))
-        running -= entry.amount_paise
-    return rows
+    if found.items:  # the balance after the page's newest entry: the sum of it and every older one
+        running = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_paise), 0))
+                                    .where(*own, LedgerEntry.id <= found.items[0][0].id))
+        for entry, txn in found.items:
+            rows.append(StatementRow(txn.at, entry.kind, txn.memo, entry.amount_paise, running))
+            running -= entry.amount_paise
+    return Page(rows, found.number, found.pages, found.total)
 
 
 def ledger_sum() -> int:
@@ -285,8 +293,10 @@ def get_batch(batch_id: int) -> PayoutBatch | None:
     return db.session.scalar(stmt)
 
 
-def batches(limit: int = 50) -> list[PayoutBatch]:
-    return list(db.session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(limit)))
+def batches(page: int = 1) -> Page:
+    """One page of the payout batches, newest first."""
+    return paginate(select(PayoutBatch).order_by(PayoutBatch.id.desc()), page, BATCHES_PAGE,
+                    count=select(func.count()).select_from(PayoutBatch))
 
 
 def _cell(value: str) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from marketplace.accounts.access import login_required, require_seller_access, role_required
 from marketplace.accounts.models import Role
 from marketplace.core.formatting import format_inr
+from marketplace.core.pagination import page_number
 from marketplace.core.params import arg_int
 from marketplace.core.states import IllegalTransition
 from marketplace.sellers import services as sellers
@@ -55,14 +56,14 @@ def balance():
     require_seller_access(seller_id)
     return render_template("settlements/balance.html", seller=sellers.get_seller(seller_id), groups=groups,
                            balance=services.balance(seller_id), totals=services.totals(seller_id),
-                           rows=services.statement(seller_id))
+                           page=services.statement(seller_id, page_number()))
 
 
 # ---------------------------------------------------------------- admin: payouts
 
 def _payouts_page(error=None, status: int = 200):
     return render_template("settlements/payouts.html", balances=services.seller_balances(),
-                           batches=services.batches(), minimum=services.setting("PAYOUT_MINIMUM_PAISE"),
+                           batches=services.batches(page_number()), minimum=services.setting("PAYOUT_MINIMUM_PAISE"),
                            form=ActionForm(), error=error), status
 
 

@@ -7,11 +7,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from marketplace.core.pagination import Page, paginate
 from marketplace.extensions import db
 from marketplace.tasks.models import FailedTask
 
 log = logging.getLogger(__name__)
-ADMIN_LIST = 200
+ADMIN_PAGE = 50  # failed tasks a page on the admins' list
 
 
 def celery():
@@ -38,8 +39,10 @@ def record_failure(name: str, task_id: str, args, kwargs, exc: BaseException, tr
     log.error("task %s (%s) failed after %d retries: %s", name, task_id, retries, exc)
 
 
-def failed(limit: int = ADMIN_LIST) -> list[FailedTask]:
-    return list(db.session.scalars(select(FailedTask).order_by(FailedTask.id.desc()).limit(limit)))
+def failed(page: int = 1) -> Page:
+    """One page of the failed tasks, newest first."""
+    return paginate(select(FailedTask).order_by(FailedTask.id.desc()), page, ADMIN_PAGE,
+                    count=select(func.count()).select_from(FailedTask))
 
 
 def failed_count() -> int:

@@ -2,6 +2,7 @@ from flask import Blueprint, render_template
 
 from marketplace.accounts.access import role_required
 from marketplace.accounts.models import Role
+from marketplace.core.pagination import page_number
 from marketplace.tasks import services
 
 bp = Blueprint("tasks", __name__)
@@ -11,5 +12,5 @@ bp = Blueprint("tasks", __name__)
 @role_required(Role.ADMIN)
 def failed():
     """Background tasks that failed after their retries, newest first."""
-    return render_template("tasks/failed.html", tasks=services.failed(), total=services.failed_count(),
-                           embedded=services.is_embedded(), limit=services.ADMIN_LIST)
+    return render_template("tasks/failed.html", page=services.failed(page_number()),
+                           embedded=services.is_embedded())

@@ -745,11 +745,19 @@ def events_of(booking: Booking) -> list[BookingEvent]:
                                    .order_by(BookingEvent.id)))
 
 
-def household_bookings(user) -> list[Booking]:
-    stmt = (select(Booking).where(Booking.household_id == user.id)
-            .options(selectinload(Booking.worker), selectinload(Booking.category))
-            .order_by(Booking.work_date.desc(), Booking.id.desc()).limit(200))
-    return list(db.session.scalars(stmt))
+BOOKINGS_PAGE = 30  # bookings a page, for the household and for the worker
+REPORTS_PAGE = 30  # reports a page on the officials' page
+
+
+def _bookings_page(where, page: int) -> Page:
+    """One page of the bookings matching `where`, latest work day first."""
+    stmt = (select(Booking).where(where).options(selectinload(Booking.worker), selectinload(Booking.category))
+            .order_by(Booking.work_date.desc(), Booking.id.desc()))
+    return paginate(stmt, page, BOOKINGS_PAGE, count=select(func.count()).where(where))
+
+
+def household_bookings(user, page: int = 1) -> Page:
+    return _bookings_page(Booking.household_id == user.id, page)
 
 
 def profiles_spoken_for(user) -> list[WorkerProfile]:
@@ -763,13 +771,10 @@ def profiles_spoken_for(user) -> list[WorkerProfile]:
     return list(db.session.scalars(stmt))
 
 
-def worker_bookings(profile_ids: list[int]) -> list[Booking]:
+def worker_bookings(profile_ids: list[int], page: int = 1) -> Page:
     if not profile_ids:
-        return []
-    stmt = (select(Booking).where(Booking.worker_id.in_(profile_ids))
-            .options(selectinload(Booking.worker), selectinload(Booking.category))
-            .order_by(Booking.work_date.desc(), Booking.id.desc()).limit(200))
-    return list(db.session.scalars(stmt))
+        return Page([], 1, 1, 0)
+    return _bookings_page(Booking.worker_id.in_(profile_ids), page)
 
 
 def rating_of(booking: Booking) -> Rating | None:
@@ -914,14 +919,15 @@ def bookings_by_month(user, months: int = 6) -> list[tuple[date, dict[str, int],
     return [(m, per.get((m.year, m.month), {}), sum(days_of_work_by_block(blocks, m).values())) for m in starts]
 
 
-def reports_in_scope(user, status: str | None = ReportStatus.OPEN) -> list[Report]:
+def reports_in_scope(user, status: str | None = ReportStatus.OPEN, page: int = 1) -> Page:
+    """One page of the reports in an official's blocks, newest first."""
     stmt = select(Report).options(selectinload(Report.booking).selectinload(Booking.worker))
     scope = _block_scope(user)
     if scope is not None:
         stmt = stmt.where(Report.block_id.in_(scope))
     if status:
         stmt = stmt.where(Report.status == status)
-    return list(db.session.scalars(stmt.order_by(Report.id.desc()).limit(200)))
+    return paginate(stmt.order_by(Report.id.desc()), page, REPORTS_PAGE)
 
 
 def handle_report(report_id: int, official, note: str) -> None:

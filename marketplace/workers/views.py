@@ -157,7 +157,7 @@ def _booking_for(booking_id: int):
 @bp.get("/bookings")
 @login_required
 def my_bookings():
-    return render_template("workers/bookings.html", bookings=services.household_bookings(current_user))
+    return render_template("workers/bookings.html", page=services.household_bookings(current_user, page_number()))
 
 
 @bp.get("/bookings/<int:booking_id>")
@@ -311,7 +311,7 @@ def register_for():
 def mine():
     profiles = services.profiles_spoken_for(current_user)
     return render_template("workers/mine.html", profiles=profiles,
-                           bookings=services.worker_bookings([p.id for p in profiles]))
+                           bookings=services.worker_bookings([p.id for p in profiles], page_number()))
 
 
 def _editable(profile_id: int):
@@ -364,8 +364,8 @@ def official():
                            counts=services.workers_by_category_and_block(current_user),
                            months=services.bookings_by_month(current_user),
                            workers=services.workers_in_scope(current_user, block_id, category_id, page_number()),
-                           reports=services.reports_in_scope(current_user), block_id=block_id,
-                           category_id=category_id, handle_form=forms.HandleReportForm())
+                           reports=services.reports_in_scope(current_user, page=page_number("reports")),
+                           block_id=block_id, category_id=category_id, handle_form=forms.HandleReportForm())
 
 
 @bp.post("/official/<int:profile_id>/identity")
