@@ -45,10 +45,6 @@ def failed(page: int = 1) -> Page:
                     count=select(func.count()).select_from(FailedTask))
 
 
-def failed_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(FailedTask))
-
-
 _last_run: dict[str, object] = {}  # the embedded timer's memory of when each job last ran (one process)
 
 
