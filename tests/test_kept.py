@@ -169,3 +169,21 @@ def test_the_header_count_is_read_with_the_user_and_again_after_a_change(app, sh
         assert cart.count(user) == 2
         cart.add(user, item.id, None, 1)
         assert cart.count(user) == 6
+
+
+def test_the_add_to_cart_form_is_kept_with_only_the_token_a_hole(app, shop, keeping):
+    """On a kept product page the add-to-cart form is kept whole but for the visitor's CSRF token, and
+    follows a recorded stock change (a new catalogue generation keeps the page afresh)."""
+    from marketplace.extensions import cache as shared
+
+    _org, item = shop
+    buyer = app.test_client()
+    login(buyer, f.user(login="form-buyer@example.com").email)
+    first = html(buyer, f"/p/{item.slug}")
+    pages = [shared.cache.get(key) for key in list(shared.cache._cache) if ":page:" in key]
+    assert len(pages) == 1 and ("hole", "cart/_add.html") not in pages[0]
+    assert sum(1 for part in pages[0] if part == ("hole", "csrf_token")) == 3  # header meta, logout, the form
+    token = _token(first)
+    assert f'<input type="hidden" name="csrf_token" value="{token}">' in first.split('class="add-to-cart"')[1]
+    catalog.set_stock(db.session.get(Product, item.id), 7, f.user("admin"))
+    assert 'max="7"' in html(buyer, f"/p/{item.slug}").split('class="add-to-cart"')[1]

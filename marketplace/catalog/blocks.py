@@ -80,7 +80,7 @@ def render(template: str, context: Callable[[], dict], personal: dict | None = N
     # header's login links point back only from GET pages, and a page re-shown after a POST carries its error.
     if request.method == "GET" and not g.get("shared_page"):
         page = kept("page", *parts, current_user.is_authenticated,
-                    compute=lambda: _page(kept_blocks()), local=local)
+                    compute=lambda: _page(kept_blocks(), personal), local=local)
         if page is not None:
             return _fill(page, personal)
     blocks = kept_blocks()
@@ -91,25 +91,50 @@ def render(template: str, context: Callable[[], dict], personal: dict | None = N
 
 # The layout's holes that are a call, not a template: the CSRF token (twice in the header) and the cart's count.
 LAYOUT_CALLS = ("csrf_token", "cart_badge")
+# Holes whose only personal value is the CSRF token: in a kept page they are rendered once, from the view's
+# `personal` values (the page's catalogue facts, kept under the same key), with the token left as a hole.
+TOKEN_ONLY_HOLES = frozenset({"cart/_add.html"})
 
 
-def _page(blocks: dict | None) -> tuple | None:
+def _page(blocks: dict | None, personal: dict) -> tuple | None:
     """The whole page around kept `blocks` as ("html", text) and ("hole", template or call) parts; None if the
     layout touched anything of the visitor's but whether she is logged in (it is then rendered per request)."""
     if blocks is None:
         return None
     app = current_app._get_current_object()
     full = {"kept_blocks": blocks, "keeping_blocks": True}
-    app.update_template_context(full)
-    watch = _Watch(full.get("current_user"), allowed=frozenset({"is_authenticated"}))
-    watch.watching = True
-    full["current_user"] = watch.user()
-    full.update({name: (lambda name=name: Markup(f"<!--hole:{name}-->")) for name in LAYOUT_CALLS})
-    html = app.jinja_env.get_template("catalog/kept_page.html").render(full)
-    if watch.used:
+    html = _render_watched(app, "catalog/kept_page.html", full)
+    if html is None:
         app.logger.warning("the kept page's layout is personal and is not kept")
         return None
-    return _parts(html)
+    parts = []
+    for kind, value in _parts(html):
+        rendered = _render_watched(app, value, dict(personal)) if value in TOKEN_ONLY_HOLES else None
+        parts += _parts(rendered) if rendered is not None else [(kind, value)]
+    return _joined(parts)
+
+
+def _render_watched(app, template: str, context: dict) -> str | None:
+    """`template` with the layout's calls left as holes, or None if it asked about the visitor more than
+    whether she is logged in."""
+    app.update_template_context(context)
+    watch = _Watch(context.get("current_user"), allowed=frozenset({"is_authenticated"}))
+    watch.watching = True
+    context["current_user"] = watch.user()
+    context.update({name: (lambda name=name: Markup(f"<!--hole:{name}-->")) for name in LAYOUT_CALLS})
+    html = app.jinja_env.get_template(template).render(context)
+    return None if watch.used else html
+
+
+def _joined(parts: list) -> tuple:
+    """Neighbouring html parts as one."""
+    out = []
+    for kind, value in parts:
+        if kind == "html" and out and out[-1][0] == "html":
+            out[-1] = ("html", out[-1][1] + value)
+        elif kind != "html" or value:
+            out.append((kind, value))
+    return tuple(out)
 
 
 def _fill(page: tuple, personal: dict) -> str:
