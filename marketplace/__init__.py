@@ -50,9 +50,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
 
-    from marketplace.accounts.services import load_user
+    from marketplace.accounts.services import user_loader
+    from marketplace.cart.services import read_with_user, units_of
 
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(user_loader(with_user=units_of, then=read_with_user))  # the header's cart count too
 
     from marketplace.tasks.celery_app import celery_init_app
 

@@ -157,14 +157,13 @@ def test_the_kept_layout_carries_each_visitors_own_token_cart_and_messages(app, 
 def test_the_header_count_is_read_with_the_user_and_again_after_a_change(app, shop):
     """Flask-Login's loader reads the units in the cart with the user; a change to the cart in the same
     request is counted afresh."""
-    from marketplace.accounts.services import load_user
     from marketplace.cart import services as cart
 
     _org, item = shop
     buyer = f.user(login="counting-buyer@example.com")
     cart.add(buyer, item.id, None, 2)
     with app.test_request_context("/"):
-        user = load_user(str(buyer.id))
+        user = app.login_manager._user_callback(str(buyer.id))  # the loader the app wired
         db.session.execute(CartItem.__table__.update().values(quantity=5))  # unseen: read with the user
         assert cart.count(user) == 2
         cart.add(user, item.id, None, 1)

@@ -1,6 +1,7 @@
 """Sign-up, login and passwords. Services raise AccountError with a message already in the user's language."""
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from flask import current_app
@@ -10,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import OfficialLevel, Role, User
-from marketplace.cart import services as cart
 from marketplace.config import PROJECT_ROOT
 from marketplace.core.errors import DomainError
 from marketplace.core.params import MAX_ID
@@ -136,20 +136,24 @@ def set_new_password(user: User, new: str) -> None:
     db.session.commit()
 
 
-_USER_BY_ID = select(User, cart.units_of(User.id)).where(User.id == bindparam("user_id"))
+def user_loader(with_user: Callable | None = None, then: Callable | None = None) -> Callable:
+    """Flask-Login's loader, run on every logged-in request: a statement built once costs ~40% less than
+    session.get (nothing is in the session's identity map at the start of a request anyway). `with_user(User.id)`
+    is a column read in the same statement, handed to `then(user, value)`: the app factory wires the cart's
+    count here (one round trip instead of two), as accounts sits below the cart and knows nothing of it."""
+    stmt = select(User, *([with_user(User.id)] if with_user else [])).where(User.id == bindparam("user_id"))
 
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit() or int(user_id) > MAX_ID:
+            return None
+        found = db.session.execute(stmt, {"user_id": int(user_id)}).first()
+        if found is None:
+            return None
+        if then is not None:
+            then(found[0], found[1])
+        return found[0]
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader, on every logged-in request: a statement built once costs ~40% less than
-    session.get (nothing is in the session's identity map at the start of a request anyway). It reads the
-    units in her cart too, for the header of the page (one round trip instead of two)."""
-    if not user_id.isdigit() or int(user_id) > MAX_ID:
-        return None
-    found = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).first()
-    if found is None:
-        return None
-    cart.read_with_user(found[0], found[1])
-    return found[0]
+    return load_user
 
 
 def get_user(user_id: int) -> User | None:

@@ -104,7 +104,7 @@ def _store(user, key: Key, quantity: int, rows: list | None = None) -> None:
 
 def units_of(user_id_column):
     """The units in a customer's cart as a column: the statement that loads the logged-in user for a request
-    (accounts.services.load_user) reads the header's count with her, in the same round trip."""
+    (accounts.services.user_loader, wired in the app factory) reads the header's count with her."""
     return select(func.coalesce(func.sum(CartItem.quantity), 0)).where(
         CartItem.user_id == user_id_column).scalar_subquery()
 
