@@ -51,10 +51,15 @@ browser: /usr/bin/chromium $(NOTO)
 /usr/bin/chromium $(NOTO):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core
 
+# Test processes per pass (pytest-xdist; a module's tests stay together in one process). tests/conftest.py
+# gives each its own PostgreSQL database and Redis databases, so at most 4. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: install-dev translations lint browser
-	$(BIN)/pytest
+	$(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== the suite again on PostgreSQL =="; HAAT_TEST_DATABASE=postgres $(BIN)/pytest; fi
+	  echo "== the suite again on PostgreSQL =="; HAAT_TEST_DATABASE=postgres $(PYTEST); fi
 
 clean:
 	rm -rf $(VENV) instance

@@ -24,6 +24,50 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+# pytest-xdist (`make test` runs `-n 2`): each worker process gets a PostgreSQL database and Redis databases of
+# its own, because tests empty their tables and flush their Redis database. Worker 0 keeps the usual Redis
+# databases 7 (cache) and 9 (Celery); worker N >= 1 takes 8+2N and 9+2N (8 is bench/load.py's).
+_REDIS_PAIRS = {0: (7, 9), 1: (10, 11), 2: (12, 13), 3: (14, 15)}
+_worker_database = None
+
+
+def pytest_configure(config):
+    global _worker_database
+    worker = getattr(config, "workerinput", {}).get("workerid")  # "gw0", "gw1"… in an xdist worker only
+    if not worker:
+        return
+    number = int(worker.removeprefix("gw"))
+    if number not in _REDIS_PAIRS:
+        raise pytest.UsageError(f"at most {len(_REDIS_PAIRS)} test workers: Redis has databases for that many")
+    cache, celery = _REDIS_PAIRS[number]
+    os.environ["HAAT_TEST_CACHE_REDIS"] = f"redis://127.0.0.1:6379/{cache}"
+    os.environ["HAAT_TEST_CELERY_BROKER"] = f"redis://127.0.0.1:6379/{celery}"
+    if os.environ.get("HAAT_TEST_DATABASE") == "postgres" and os.environ.get("TEST_DATABASE_URL"):
+        from sqlalchemy.engine import make_url
+
+        base = make_url(os.environ["TEST_DATABASE_URL"])
+        _worker_database = base.set(database=f"{base.database}_{worker}")
+        _recreate(base, _worker_database.database, create=True)
+        os.environ["TEST_DATABASE_URL"] = _worker_database.render_as_string(hide_password=False)
+
+
+def pytest_unconfigure(config):
+    if _worker_database is not None:
+        _recreate(_worker_database, _worker_database.database, create=False)
+
+
+def _recreate(connect_to, name: str, create: bool) -> None:
+    """Drop the database `name` (and make it anew when `create`), connected through `connect_to`'s server."""
+    from sqlalchemy import create_engine
+
+    admin = create_engine(connect_to.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def _database_url(tmp_path_factory) -> str:
     if os.environ.get("HAAT_TEST_DATABASE") == "postgres":
         return os.environ["TEST_DATABASE_URL"]

@@ -28,7 +28,7 @@ def live(tmp_path):
         dpm = factories.official(world.kahara, "district")
         login, district_id = dpm.mobile, world.kahara.district_id
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}", login, district_id

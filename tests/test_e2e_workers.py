@@ -42,7 +42,7 @@ def live(tmp_path):
         ids = {"worker": plumber.id, "worker_mobile": plumber_user.mobile, "worker_name": plumber.name,
                "household": household.mobile}
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield app, f"http://127.0.0.1:{server.server_port}", ids

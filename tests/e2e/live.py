@@ -33,7 +33,7 @@ def live_server(tmp_path):
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     localstripe().register_webhook(f"{url}/payments/stripe/webhook", WEBHOOK_SECRET, name="e2e")
     try:
