@@ -47,17 +47,17 @@ def pytest_configure(config):
 
         base = make_url(os.environ["TEST_DATABASE_URL"])
         _worker_database = base.set(database=f"{base.database}_{worker}")
-        _recreate(base, _worker_database.database, create=True)
+        recreate_database(base, _worker_database.database, create=True)
         os.environ["TEST_DATABASE_URL"] = _worker_database.render_as_string(hide_password=False)
 
 
 def pytest_unconfigure(config):
     if _worker_database is not None:
-        _recreate(_worker_database, _worker_database.database, create=False)
+        recreate_database(_worker_database, _worker_database.database, create=False)
 
 
-def _recreate(connect_to, name: str, create: bool) -> None:
-    """Drop the database `name` (and make it anew when `create`), connected through `connect_to`'s server."""
+def recreate_database(connect_to, name: str, create: bool = True) -> None:
+    """Drop the PostgreSQL database `name` (and make it anew when `create`) on the server of URL `connect_to`."""
     from sqlalchemy import create_engine
 
     admin = create_engine(connect_to.set(database="postgres"), isolation_level="AUTOCOMMIT")

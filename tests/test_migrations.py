@@ -10,12 +10,14 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.search.models import POSTGRES_ONLY_OBJECTS
+
+from .conftest import recreate_database
 
 # PostgreSQL-only search objects made by raw DDL (generated tsvector column, GIN / trigram indexes): the
 # models cannot declare them portably, so the comparison leaves them out (as migrations/env.py does).
@@ -41,14 +43,9 @@ def empty_database_url(tmp_path):
         return
     base = make_url(os.environ["TEST_DATABASE_URL"])
     name = f"{base.database}_migrations"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    recreate_database(base, name)
     yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    recreate_database(base, name, create=False)
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrade_empties(empty_database_url, tmp_path):
