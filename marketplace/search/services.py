@@ -269,14 +269,6 @@ class Results:
     shortened: bool = False  # the query was cut to MAX_QUERY_CHARS / MAX_WORDS
     popular: list[str] = field(default_factory=list)
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
 
 def _groups(backend: Backend, qwords: list[QueryWord]) -> tuple[frozenset[str], ...]:
     """Each word's terms; a word of 5+ letters that matches nothing exactly also takes its near spellings."""
