@@ -121,3 +121,31 @@ def test_buyers_of_variants_and_products_in_mixed_orders_neither_deadlock_nor_ov
     assert stock_of(dressed.id, large.id) == 5 - sold(dressed.id, large.id) >= 0
     assert stock_of(dressed.id) == stock_of(dressed.id, small.id) + stock_of(dressed.id, large.id)
     assert sum(r.startswith("HT") for r in results) >= 2
+
+
+def test_a_twin_submission_that_wins_after_the_look_up_gives_its_order_not_an_empty_cart(app, geo, monkeypatch):
+    """The double tap, made certain: the same form's twin places the order (emptying the cart) after this
+    submission looked the token up and before it read the cart. Both must answer with that one order."""
+    shop = shopping.build(geo, stock=5)
+    buyer_id, address_id, total = _buyers(app, 1, [(shop.products[0], 2)])[0]
+    token = orders.new_checkout_token()
+    real_quote_for, twin, started = orders.quote_for, [], []
+
+    def quote_for(user):
+        if not started:  # the first read of the cart: the twin, in its own thread and session, wins just before it
+            started.append(True)
+            thread = threading.Thread(target=lambda: twin.extend(_race(app, [(buyer_id, address_id, total)],
+                                                                       tokens=[token])))
+            thread.start()
+            thread.join(timeout=60)
+        return real_quote_for(user)
+
+    monkeypatch.setattr(orders, "quote_for", quote_for)
+    with app.test_request_context():
+        order = orders.place_order(db.session.get(User, buyer_id), address_id=address_id, method="cod",
+                                   token=token, quoted_total=total)
+        number = order.number
+    assert twin == [number], twin
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+    assert stock_of(shop.products[0].id) == 3

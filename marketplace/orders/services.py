@@ -162,6 +162,14 @@ def _order_by_token(token: str) -> Order | None:
     return None if found is None else db.session.get(Order, found)
 
 
+def _twin_order(user, token: str) -> Order | None:
+    """The order placed with `token` by the same form submitted twice at once (a double tap on a slow network),
+    read afresh after this transaction's rollback; None if there is none of this user's."""
+    db.session.rollback()
+    existing = _order_by_token(token)
+    return existing if existing is not None and existing.customer_id == user.id else None
+
+
 def _check_checkout(quote: pricing.Quote, method: str, quoted_total: int | None) -> None:
     if quote.is_empty:
         raise OrderError(_l("Your cart is empty."), status=409)
@@ -193,16 +201,22 @@ def place_order(user, *, address_id: int | None, method: str, token: str, quoted
         return existing
     address = get_address(user, address_id)
     quote = quote_for(user)
-    _check_checkout(quote, method, quoted_total)
+    try:
+        _check_checkout(quote, method, quoted_total)
+    except OrderError:
+        # the twin may have placed the order (emptying the cart) after the look-up above: its order is the answer
+        existing = _twin_order(user, token)
+        if existing is None:
+            raise
+        return existing
     status = OrderStatus.PENDING_PAYMENT if method == PaymentMethod.CARD else OrderStatus.CONFIRMED
     contacts = sellers.message_contacts_of(s.seller_id for s in quote.shipments) \
         if status == OrderStatus.CONFIRMED else None
     try:
         order = _write_order(user, address, quote, method, token, status, contacts)
     except IntegrityError:
-        db.session.rollback()
-        existing = _order_by_token(token)  # the same form, submitted twice at once: the first one won
-        if existing is None or existing.customer_id != user.id:
+        existing = _twin_order(user, token)  # the twin claimed the token first
+        if existing is None:
             raise
         return existing
     try:  # last, so the hot products' rows stay locked only until the commit just below
